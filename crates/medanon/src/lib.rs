@@ -1,0 +1,47 @@
+//! De-identification of medical images for research sharing.
+//!
+//! `medanon` is the stable entry point to the medanon crates; each is
+//! re-exported as a module and can be switched off with its Cargo feature.
+//!
+//! | Task | Module | Status |
+//! |---|---|---|
+//! | Encrypt originals (Fernet, AES-256-GCM), keyed pseudonyms, UIDs, date shifts, key files | [`crypto`] | ready |
+//! | De-identify DICOM attributes (PS3.15 Annex E) | `tags` | planned |
+//! | Decode and render pixel data, clean burned-in text | `pixels` | planned |
+//! | Brain extraction (skull stripping) | `bet` | planned |
+//! | NIfTI volumes, header anonymization, views | `nifti` | planned |
+//!
+//! ```
+//! use medanon::crypto::{KeySet, Scheme};
+//!
+//! let keys = KeySet::generate()?;
+//! let token = keys.encrypt(Scheme::Fernet, b"DOE^JOHN", b"")?;
+//! assert_eq!(keys.decrypt(&token, b"")?, b"DOE^JOHN");
+//! let uid = keys.pseudonyms().uid("1.2.840.10008.99.1");
+//! assert!(uid.starts_with("2.25."));
+//! # Ok::<(), medanon::crypto::Error>(())
+//! ```
+
+#[cfg(feature = "crypto")]
+pub use medanon_crypto as crypto;
+
+#[cfg(feature = "tags")]
+#[doc(hidden)]
+pub use medanon_tags as tags;
+
+#[cfg(feature = "pixels")]
+#[doc(hidden)]
+pub use medanon_pixels as pixels;
+
+#[cfg(feature = "bet")]
+#[doc(hidden)]
+pub use medanon_bet as bet;
+
+#[cfg(feature = "nifti")]
+#[doc(hidden)]
+pub use medanon_nifti as nifti;
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
