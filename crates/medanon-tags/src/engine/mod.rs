@@ -1,0 +1,343 @@
+//! The de-identification engine: walks a data set, applies each attribute's
+//! action at every depth, records what it did, and marks the result.
+
+mod markers;
+mod plan;
+mod walk;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use dicom_core::header::Header;
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
+use medanon_crypto::{KeySet, purpose};
+use serde::Serialize;
+
+use crate::action::{
+    AttributeAction, Bucketize, Clean, Dummy, Empty, Keep, Pseudonymize, Randomize, Remove,
+    ReplaceUid, ScrubTerms, text_values,
+};
+use crate::error::Result;
+use crate::profile::{ActionCode, ProfileOption, row_for};
+use crate::recipe::{Recipe, Strategy};
+
+pub(crate) use plan::Override;
+pub use plan::Reason;
+
+/// Deepest sequence nesting accepted (real objects stay below 10).
+pub const MAX_SEQUENCE_DEPTH: usize = 32;
+
+/// De-identifies DICOM objects with a recipe and keys.
+///
+/// The same `Deidentifier` (same recipe and keys) gives the same output for
+/// the same input on every machine, except for `randomize` overrides. It is
+/// `Send + Sync`: share it between threads.
+///
+/// ```no_run
+/// use medanon_crypto::KeySet;
+/// use medanon_tags::{Deidentifier, Recipe};
+///
+/// let keys = KeySet::load("project.key")?.keys;
+/// let engine = Deidentifier::new(Recipe::default(), keys);
+/// let report = engine.deidentify_file("in.dcm", "out.dcm", false)?;
+/// println!("{} attributes changed", report.actions.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Deidentifier {
+    pub(crate) recipe: Recipe,
+    pub(crate) keys: KeySet,
+    pub(crate) overrides: HashMap<Tag, Override>,
+    /// Whether any action may clean text (the terms are then collected).
+    needs_terms: bool,
+}
+
+impl std::fmt::Debug for Deidentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deidentifier")
+            .field("profile", &self.recipe.profile)
+            .field("overrides", &self.overrides.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What was done to one attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionRecord {
+    /// Where: `(0040,A730)[2].(0040,A160)` for a nested attribute.
+    pub path: String,
+    /// The action's name (`remove`, `empty`, `dummy`, `pseudonymize`, ...).
+    pub action: &'static str,
+    /// Why, as text (see [`Reason`]).
+    pub reason: String,
+}
+
+/// The result of de-identifying one object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Every attribute that was changed or removed (kept ones are not listed).
+    pub actions: Vec<ActionRecord>,
+    /// A keyed pseudonym of the patient, safe for folder names.
+    pub patient_pseudonym: String,
+    /// The new Study Instance UID (empty if absent).
+    pub study_uid: String,
+    /// The new Series Instance UID (empty if absent).
+    pub series_uid: String,
+    /// The new SOP Instance UID (empty if absent).
+    pub sop_instance_uid: String,
+    /// The date shift applied, when dates were shifted.
+    pub date_shift_days: Option<i32>,
+}
+
+impl Deidentifier {
+    /// An engine for `recipe` with `keys` (pseudonyms, UIDs, date shifts and
+    /// encryption of originals all come from them).
+    pub fn new(recipe: Recipe, keys: KeySet) -> Self {
+        let mut overrides = HashMap::new();
+        for (&tag, strategy) in &recipe.overrides {
+            overrides.insert(tag, override_of(*strategy));
+        }
+        let mut engine = Deidentifier {
+            recipe,
+            keys,
+            overrides,
+            needs_terms: false,
+        };
+        engine.needs_terms = engine.compute_needs_terms();
+        engine
+    }
+
+    /// Uses `action` for every attribute `tag`, at any depth, over the recipe
+    /// and the profile.
+    pub fn with_action(mut self, tag: Tag, action: Arc<dyn AttributeAction>) -> Self {
+        self.overrides.insert(tag, Override::Action(action));
+        self.needs_terms = self.compute_needs_terms();
+        self
+    }
+
+    /// The recipe in use.
+    pub fn recipe(&self) -> &Recipe {
+        &self.recipe
+    }
+
+    fn compute_needs_terms(&self) -> bool {
+        let profile = &self.recipe.profile;
+        [
+            ProfileOption::CleanDescriptors,
+            ProfileOption::CleanStructuredContent,
+            ProfileOption::CleanGraphics,
+            ProfileOption::RetainPatientCharacteristics,
+            ProfileOption::RetainDeviceIdentity,
+        ]
+        .iter()
+        .any(|o| profile.has(*o))
+            || !self.overrides.is_empty()
+    }
+
+    /// De-identifies `object`. The result carries its report.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for objects nested too deeply,
+    /// [`Error::Crypto`] if encrypting the originals fails.
+    pub fn deidentify(&self, object: DefaultDicomObject) -> Result<(DefaultDicomObject, Report)> {
+        let meta = object.meta().clone();
+        let dataset = object.into_inner();
+        let identity = PatientIdentity::of(&dataset);
+        let keys = self.keys.pseudonyms();
+        let date_shift_days = keys.date_shift_days(
+            identity.date_shift_input().as_bytes(),
+            &self.recipe.date_shift,
+        );
+        let terms = if self.needs_terms {
+            ScrubTerms::collect(&dataset, &|e| is_identifying(e))
+        } else {
+            ScrubTerms::default()
+        };
+        let original = self.recipe.encryption.map(|_| dataset.clone());
+
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+        let mut walker = walk::Walker {
+            engine: self,
+            ctx: crate::action::ActionContext {
+                keys,
+                recipe: &self.recipe,
+                date_shift_days,
+                terms: &terms,
+                text_reliable: charset_is_reliable(&dataset),
+                rng: &mut rng,
+            },
+            records: Vec::new(),
+            path: Vec::new(),
+            encrypt_roots: BTreeSet::new(),
+        };
+        let mut output = walker.walk(dataset, 0)?;
+        let mut records = walker.records;
+        let encrypt_roots = walker.encrypt_roots;
+
+        if let (Some(settings), Some(original)) = (self.recipe.encryption, original) {
+            let item = crate::encrypt::encrypted_attributes_item(
+                &self.keys,
+                settings,
+                &original,
+                &output,
+                &encrypt_roots,
+            )?;
+            if let Some(item) = item {
+                output.put(dicom_core::DataElement::new(
+                    tags::ENCRYPTED_ATTRIBUTES_SEQUENCE,
+                    VR::SQ,
+                    dicom_core::value::DataSetSequence::from(vec![item]),
+                ));
+            }
+        }
+        markers::mark(&mut output, &self.recipe);
+        let object = markers::with_new_meta(output, meta, self, &mut records)?;
+
+        let uid = |tag| {
+            object
+                .get(tag)
+                .and_then(|e| e.to_str().ok())
+                .map(|s| s.trim_end_matches(['\0', ' ']).to_owned())
+                .unwrap_or_default()
+        };
+        let shifted = self
+            .recipe
+            .profile
+            .has(ProfileOption::RetainLongitudinalModifiedDates)
+            || records
+                .iter()
+                .any(|r| r.action == "pseudonymize" || r.action == "clean");
+        let report = Report {
+            patient_pseudonym: identity.pseudonym(keys, &self.recipe),
+            study_uid: uid(tags::STUDY_INSTANCE_UID),
+            series_uid: uid(tags::SERIES_INSTANCE_UID),
+            sop_instance_uid: uid(tags::SOP_INSTANCE_UID),
+            date_shift_days: shifted.then_some(date_shift_days),
+            actions: records,
+        };
+        Ok((object, report))
+    }
+}
+
+/// The engine's action for a recipe strategy.
+fn override_of(strategy: Strategy) -> Override {
+    let action: Arc<dyn AttributeAction> = match strategy {
+        Strategy::Remove => Arc::new(Remove),
+        Strategy::Empty => Arc::new(Empty),
+        Strategy::Dummy => Arc::new(Dummy),
+        Strategy::Keep => Arc::new(Keep),
+        Strategy::Clean => Arc::new(Clean),
+        Strategy::ReplaceUid => Arc::new(ReplaceUid),
+        Strategy::Randomize => Arc::new(Randomize),
+        Strategy::Pseudonymize => Arc::new(Pseudonymize),
+        Strategy::Bucketize(bucket) => Arc::new(Bucketize(bucket)),
+        Strategy::Encrypt => return Override::Encrypt,
+    };
+    Override::Action(action)
+}
+
+/// What identifies the patient: Patient ID with its issuer, else Patient's
+/// Name, else the study.
+pub(crate) enum PatientIdentity {
+    /// Patient ID (0010,0020) and Issuer of Patient ID (0010,0021).
+    Id(String, String),
+    /// Patient's Name, normalized.
+    Name(String),
+    /// Study Instance UID (or nothing at all).
+    Study(String),
+}
+
+impl PatientIdentity {
+    pub(crate) fn of(dataset: &InMemDicomObject) -> Self {
+        let text = |tag| {
+            dataset
+                .get(tag)
+                .and_then(|e| e.to_str().ok())
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let id = text(tags::PATIENT_ID);
+        if !id.is_empty() {
+            return PatientIdentity::Id(id, text(tags::ISSUER_OF_PATIENT_ID));
+        }
+        let name = text(tags::PATIENT_NAME);
+        if !name.is_empty() {
+            return PatientIdentity::Name(crate::action::normalize_person_name(&name));
+        }
+        PatientIdentity::Study(text(tags::STUDY_INSTANCE_UID))
+    }
+
+    /// The input of the patient's date shift.
+    pub(crate) fn date_shift_input(&self) -> String {
+        match self {
+            PatientIdentity::Id(id, issuer) => format!("id:{id}\\{issuer}"),
+            PatientIdentity::Name(name) => format!("name:{name}"),
+            PatientIdentity::Study(uid) => format!("study:{uid}"),
+        }
+    }
+
+    /// The patient's folder pseudonym: the same as the pseudonymized
+    /// Patient ID when there is one.
+    pub(crate) fn pseudonym(&self, keys: &medanon_crypto::PseudonymKey, recipe: &Recipe) -> String {
+        let input = match self {
+            PatientIdentity::Id(id, _) => id.clone(),
+            other => other.date_shift_input(),
+        };
+        keys.pseudonym(purpose::PATIENT_ID, input.as_bytes(), &recipe.id_format)
+    }
+}
+
+/// Whether an attribute holds identifying text worth blanking elsewhere:
+/// person names, and text attributes the profile does not keep.
+fn is_identifying(element: &dicom_object::mem::InMemElement) -> bool {
+    let vr = element.vr();
+    if vr == VR::PN {
+        return true;
+    }
+    let text = matches!(
+        vr,
+        VR::LO | VR::SH | VR::ST | VR::LT | VR::UT | VR::UC | VR::AE
+    );
+    text && row_for(element.tag()).is_some_and(|row| row.basic.resolve() != ActionCode::K)
+        && text_values(element).is_some()
+}
+
+/// Character sets whose text dicom-rs decodes correctly, one value only.
+/// Multi-valued ISO 2022 sets switch by escape sequences, which it does not
+/// follow, so text in them cannot be searched for identifying terms.
+fn charset_is_reliable(dataset: &InMemDicomObject) -> bool {
+    const SUPPORTED: [&str; 17] = [
+        "ISO_IR 6",
+        "ISO_IR 100",
+        "ISO_IR 101",
+        "ISO_IR 109",
+        "ISO_IR 110",
+        "ISO_IR 126",
+        "ISO_IR 127",
+        "ISO_IR 138",
+        "ISO_IR 144",
+        "ISO_IR 166",
+        "ISO_IR 192",
+        "GB18030",
+        "GBK",
+        "ISO 2022 IR 6",
+        "ISO 2022 IR 100",
+        "ISO 2022 IR 101",
+        "ISO 2022 IR 144",
+    ];
+    let Some(element) = dataset.get(tags::SPECIFIC_CHARACTER_SET) else {
+        return true;
+    };
+    let values: Vec<String> = text_values(element)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    match values.as_slice() {
+        [] => true,
+        [one] => SUPPORTED.contains(&one.as_str()),
+        _ => false,
+    }
+}

@@ -1,0 +1,279 @@
+//! Reading DICOM files defensively and writing outputs atomically.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use dicom_encoding::TransferSyntax;
+use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::entries;
+
+use crate::error::{Error, Result};
+
+/// Limits checked before a file is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input file, in bytes (default 4 GiB).
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 4 << 30,
+        }
+    }
+}
+
+/// Reads a DICOM file: a standard Part 10 file, or a bare data set without
+/// preamble and file meta (Explicit or Implicit VR Little Endian, or
+/// Explicit VR Big Endian, tried in that order), as older archives hold.
+///
+/// # Errors
+/// [`Error::ReadInput`], [`Error::LimitExceeded`], [`Error::NotDicom`] or
+/// [`Error::Parse`], naming the file.
+pub fn open_dicom(path: &Path, limits: &Limits) -> Result<DefaultDicomObject> {
+    let size = fs::metadata(path)
+        .map_err(|source| Error::ReadInput {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > limits.max_file_bytes {
+        return Err(Error::LimitExceeded {
+            path: path.to_owned(),
+            reason: format!("{size} bytes, more than {}", limits.max_file_bytes),
+        });
+    }
+    let bytes = fs::read(path).map_err(|source| Error::ReadInput {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_dicom(&bytes).map_err(|e| e.with_path(path))
+}
+
+/// Parses the bytes of a DICOM file (see [`open_dicom`]).
+///
+/// # Errors
+/// [`Error::NotDicom`] or [`Error::Parse`] (with an empty path).
+pub fn parse_dicom(bytes: &[u8]) -> Result<DefaultDicomObject> {
+    let has_magic = bytes.get(128..132) == Some(b"DICM") || bytes.get(..4) == Some(b"DICM");
+    if !has_magic {
+        return parse_bare_dataset(bytes);
+    }
+    let standard = crate::prescan::check(bytes).and_then(|()| {
+        catch_unwind(AssertUnwindSafe(|| {
+            OpenFileOptions::new().from_reader(bytes)
+        }))
+        .map_err(|_| Error::Internal {
+            path: PathBuf::new(),
+        })?
+        .map_err(|e| Error::Parse {
+            path: PathBuf::new(),
+            reason: error_chain(&e),
+        })
+    });
+    match standard {
+        Ok(object) => Ok(object),
+        Err(Error::Internal { path }) => Err(Error::Internal { path }),
+        Err(e) => parse_after_broken_meta(bytes).ok_or(e),
+    }
+}
+
+/// A file whose meta group is incomplete or names the wrong transfer
+/// syntax: the data set after it, read as Explicit or Implicit VR Little
+/// Endian, with a rebuilt meta. The meta's own transfer syntax is kept when
+/// it is an encapsulated one and the pixel data is encapsulated.
+fn parse_after_broken_meta(bytes: &[u8]) -> Option<DefaultDicomObject> {
+    let (end, meta_ts) = crate::prescan::meta_end(bytes)?;
+    let body = bytes.get(end..)?;
+    let declared = meta_ts
+        .as_deref()
+        .and_then(|uid| dicom_transfer_syntax_registry::TransferSyntaxRegistry.get(uid));
+    for ts in [
+        entries::EXPLICIT_VR_LITTLE_ENDIAN.erased(),
+        entries::IMPLICIT_VR_LITTLE_ENDIAN.erased(),
+    ] {
+        let Some(dataset) = read_plausible_dataset(body, &ts) else {
+            continue;
+        };
+        let encapsulated = dataset
+            .get(dicom_dictionary_std::tags::PIXEL_DATA)
+            .is_some_and(|e| e.value().fragments().is_some());
+        let output_ts = match declared {
+            Some(d) if encapsulated && d.is_encapsulated_pixel_data() => d.uid(),
+            _ if encapsulated => continue,
+            _ => ts.uid(),
+        };
+        return dataset
+            .with_meta(FileMetaTableBuilder::new().transfer_syntax(output_ts))
+            .ok();
+    }
+    None
+}
+
+/// A data set without file meta, under the first transfer syntax that reads
+/// it whole and starts with a plausible attribute.
+fn parse_bare_dataset(bytes: &[u8]) -> Result<DefaultDicomObject> {
+    let not_dicom = || Error::NotDicom {
+        path: PathBuf::new(),
+    };
+    let first_group_le = bytes.get(..2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let first_group_be = bytes.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let plausible = |group: Option<u16>| group.is_some_and(|g| (0x0008..=0x0010).contains(&g));
+    let candidates: Vec<TransferSyntax> = [
+        (
+            plausible(first_group_le),
+            entries::EXPLICIT_VR_LITTLE_ENDIAN.erased(),
+        ),
+        (
+            plausible(first_group_le),
+            entries::IMPLICIT_VR_LITTLE_ENDIAN.erased(),
+        ),
+        (
+            plausible(first_group_be),
+            entries::EXPLICIT_VR_BIG_ENDIAN.erased(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(ok, ts)| ok.then_some(ts))
+    .collect();
+    for ts in candidates {
+        let Some(dataset) = read_plausible_dataset(bytes, &ts) else {
+            continue;
+        };
+        return dataset
+            .with_meta(FileMetaTableBuilder::new().transfer_syntax(ts.uid()))
+            .map_err(|e| Error::Parse {
+                path: PathBuf::new(),
+                reason: error_chain(&e),
+            });
+    }
+    Err(not_dicom())
+}
+
+/// The data set in `bytes` under `ts`, if it reads whole and has the SOP
+/// Class and Instance UIDs every object needs (reading an implicit-VR data
+/// set as explicit fails or yields nonsense VRs).
+fn read_plausible_dataset(bytes: &[u8], ts: &TransferSyntax) -> Option<InMemDicomObject> {
+    if crate::prescan::check_dataset(bytes, ts).is_err() {
+        return None;
+    }
+    let dataset = catch_unwind(AssertUnwindSafe(|| {
+        InMemDicomObject::read_dataset_with_ts(bytes, ts)
+    }))
+    .ok()?
+    .ok()?;
+    let has_uids = [
+        dicom_dictionary_std::tags::SOP_CLASS_UID,
+        dicom_dictionary_std::tags::SOP_INSTANCE_UID,
+    ]
+    .iter()
+    .all(|&tag| {
+        dataset
+            .get(tag)
+            .is_some_and(|e| e.vr() == dicom_core::VR::UI)
+    });
+    has_uids.then_some(dataset)
+}
+
+/// An error and its causes on one line: "a: b: c".
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Writes `object` to `path` atomically: to a temporary file beside it,
+/// then renamed into place, so that a failure never leaves a partial file.
+/// An existing file is replaced only when `overwrite`.
+///
+/// # Errors
+/// [`Error::OutputExists`] or [`Error::Write`].
+pub fn write_dicom_atomic(object: &DefaultDicomObject, path: &Path, overwrite: bool) -> Result<()> {
+    atomic_write(path, overwrite, |writer| {
+        object
+            .write_all(writer)
+            .map_err(|e| std::io::Error::other(error_chain(&e)))
+    })
+}
+
+/// Writes through `write` into a temporary file beside `path`, then moves
+/// it into place.
+///
+/// # Errors
+/// [`Error::OutputExists`] or [`Error::Write`].
+pub fn atomic_write(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    let fail = |e: std::io::Error| Error::Write {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    if !overwrite && fs::symlink_metadata(path).is_ok() {
+        return Err(Error::OutputExists {
+            path: path.to_owned(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let temp = dir.join(format!(
+        ".medanon-{}-{:x}.tmp",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let result = (|| {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        let mut writer = BufWriter::new(file);
+        write(&mut writer)?;
+        writer.flush()?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        drop(file);
+        if overwrite {
+            fs::rename(&temp, path)
+        } else {
+            // A hard link fails if the file appeared meanwhile.
+            match fs::hard_link(&temp, path) {
+                Ok(()) => fs::remove_file(&temp),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+                Err(_) => fs::rename(&temp, path),
+            }
+        }
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(Error::OutputExists {
+                path: path.to_owned(),
+            });
+        }
+        return Err(fail(e));
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same existing file.
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
