@@ -262,5 +262,19 @@ pub(crate) fn value_from_bytes(vr: VR, bytes: &[u8]) -> PrimitiveValue {
     }
 }
 
+/// A typed binary value of `vr` holding `number` (clamped by the cast).
+pub(crate) fn number_value(vr: VR, number: f64) -> PrimitiveValue {
+    match vr {
+        VR::US => PrimitiveValue::from(number as u16),
+        VR::SS => PrimitiveValue::from(number as i16),
+        VR::UL => PrimitiveValue::from(number as u32),
+        VR::SL => PrimitiveValue::from(number as i32),
+        VR::UV => PrimitiveValue::from(number as u64),
+        VR::SV => PrimitiveValue::from(number as i64),
+        VR::FL => PrimitiveValue::from(number as f32),
+        _ => PrimitiveValue::from(number),
+    }
+}
+
 #[cfg(test)]
 mod tests;

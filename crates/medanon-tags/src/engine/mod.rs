@@ -5,7 +5,7 @@ mod markers;
 mod plan;
 mod walk;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use dicom_core::header::Header;
@@ -141,6 +141,21 @@ impl Deidentifier {
     /// [`Error::Unsupported`] for objects nested too deeply,
     /// [`Error::Crypto`] if encrypting the originals fails.
     pub fn deidentify(&self, object: DefaultDicomObject) -> Result<(DefaultDicomObject, Report)> {
+        self.deidentify_with_values(object, &BTreeMap::new())
+    }
+
+    /// De-identifies `object`, then gives the top-level attributes in
+    /// `values` the value given (as text of the attribute's VR), or removes
+    /// them for `None`. Batch-level strategies such as [slicing](crate::slicing)
+    /// use it to write values chosen across files.
+    ///
+    /// # Errors
+    /// As [`deidentify`](Self::deidentify).
+    pub fn deidentify_with_values(
+        &self,
+        object: DefaultDicomObject,
+        values: &BTreeMap<Tag, Option<String>>,
+    ) -> Result<(DefaultDicomObject, Report)> {
         let meta = object.meta().clone();
         let dataset = object.into_inner();
         let identity = PatientIdentity::of(&dataset);
@@ -173,6 +188,14 @@ impl Deidentifier {
         };
         let mut output = walker.walk(dataset, 0)?;
         let mut records = walker.records;
+        for (&tag, value) in values {
+            set_value(&mut output, tag, value.as_deref());
+            records.push(ActionRecord {
+                path: format!("({:04X},{:04X})", tag.0, tag.1),
+                action: "slice",
+                reason: "batch-level slicing".to_owned(),
+            });
+        }
         let encrypt_roots = walker.encrypt_roots;
 
         if let (Some(settings), Some(original)) = (self.recipe.encryption, original) {
@@ -218,6 +241,38 @@ impl Deidentifier {
         };
         Ok((object, report))
     }
+}
+
+/// Sets a top-level attribute to `value` (text in the attribute's VR), or
+/// removes it.
+fn set_value(dataset: &mut InMemDicomObject, tag: Tag, value: Option<&str>) {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+    let Some(value) = value else {
+        dataset.remove_element(tag);
+        return;
+    };
+    let vr = dataset.get(tag).map(|e| e.vr()).or_else(|| {
+        dicom_dictionary_std::StandardDataDictionary
+            .by_tag(tag)
+            .and_then(|entry| match entry.vr() {
+                VirtualVr::Exact(vr) => Some(vr),
+                _ => None,
+            })
+    });
+    let vr = vr.unwrap_or(VR::LO);
+    let value = if crate::action::is_text_vr(vr) {
+        dicom_core::PrimitiveValue::from(value)
+    } else {
+        // Binary numbers: parse the text; unparsable values are removed.
+        match value.trim().parse::<f64>() {
+            Ok(number) => crate::action::number_value(vr, number),
+            Err(_) => {
+                dataset.remove_element(tag);
+                return;
+            }
+        }
+    };
+    dataset.put(dicom_core::DataElement::new(tag, vr, value));
 }
 
 /// The engine's action for a recipe strategy.
