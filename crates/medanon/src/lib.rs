@@ -6,7 +6,7 @@
 //! | Task | Module | Status |
 //! |---|---|---|
 //! | Encrypt originals (Fernet, AES-256-GCM), keyed pseudonyms, UIDs, date shifts, key files | [`crypto`] | ready |
-//! | De-identify DICOM attributes (PS3.15 Annex E) | `tags` | planned |
+//! | De-identify DICOM attributes (PS3.15 Annex E), recipes, strategies, slicing, re-identification | [`tags`] | in progress |
 //! | Decode and render pixel data, clean burned-in text | `pixels` | planned |
 //! | Brain extraction (skull stripping) | `bet` | planned |
 //! | NIfTI volumes, header anonymization, views | `nifti` | planned |
@@ -26,7 +26,6 @@
 pub use medanon_crypto as crypto;
 
 #[cfg(feature = "tags")]
-#[doc(hidden)]
 pub use medanon_tags as tags;
 
 #[cfg(feature = "pixels")]
