@@ -12,7 +12,10 @@
 //! one item: the original value of every top-level attribute that the
 //! de-identification changed, removed or would otherwise lose (a sequence
 //! whose items changed is stored whole), and the original Specific Character
-//! Set. AES-GCM tokens are bound to the de-identified SOP Instance UID, so
+//! Set; a private block (0041,xxxx) with creator `MEDANON ORIGINAL FILE META`
+//! keeps the file meta values the de-identification rewrote (Media Storage
+//! SOP Instance and Class UIDs, implementation, AE titles, private
+//! information). AES-GCM tokens are bound to the de-identified SOP Instance UID, so
 //! they cannot be moved to another object.
 
 use std::collections::BTreeSet;
@@ -23,7 +26,7 @@ use dicom_core::value::{DataSetSequence, PrimitiveValue};
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_dictionary_std::uids::EXPLICIT_VR_LITTLE_ENDIAN;
-use dicom_object::{DefaultDicomObject, InMemDicomObject};
+use dicom_object::{DefaultDicomObject, FileMetaTable, InMemDicomObject};
 use dicom_transfer_syntax_registry::entries;
 use medanon_crypto::{KeySet, Scheme};
 
@@ -46,6 +49,7 @@ pub(crate) fn encrypted_attributes_item(
     keys: &KeySet,
     settings: EncryptionSettings,
     original: &InMemDicomObject,
+    original_meta: &FileMetaTable,
     output: &InMemDicomObject,
     listed: &BTreeSet<Tag>,
 ) -> Result<Option<InMemDicomObject>> {
@@ -68,7 +72,7 @@ pub(crate) fn encrypted_attributes_item(
         item.push(charset.clone());
     }
     item.extend(kept);
-    let payload = InMemDicomObject::from_element_iter(
+    let mut payload = InMemDicomObject::from_element_iter(
         [
             original.get(tags::SPECIFIC_CHARACTER_SET).cloned(),
             Some(DataElement::new(
@@ -80,6 +84,7 @@ pub(crate) fn encrypted_attributes_item(
         .into_iter()
         .flatten(),
     );
+    store_meta(&mut payload, original_meta);
     let mut bytes = Vec::new();
     payload
         .write_dataset_with_ts(&mut bytes, &entries::EXPLICIT_VR_LITTLE_ENDIAN.erased())
@@ -105,6 +110,115 @@ pub(crate) fn encrypted_attributes_item(
             PrimitiveValue::from(content),
         ),
     ])))
+}
+
+/// The private block of the payload that keeps the original file meta.
+const META_GROUP: u16 = 0x0041;
+const META_CREATOR: &str = "MEDANON ORIGINAL FILE META";
+
+/// The file meta values medanon rewrites, by element offset in the block.
+fn meta_fields(meta: &mut FileMetaTable) -> [(u8, MetaField<'_>); 8] {
+    [
+        (
+            0x01,
+            MetaField::Required(&mut meta.media_storage_sop_instance_uid),
+        ),
+        (
+            0x02,
+            MetaField::Required(&mut meta.media_storage_sop_class_uid),
+        ),
+        (
+            0x03,
+            MetaField::Required(&mut meta.implementation_class_uid),
+        ),
+        (
+            0x04,
+            MetaField::Optional(&mut meta.implementation_version_name),
+        ),
+        (
+            0x05,
+            MetaField::Optional(&mut meta.source_application_entity_title),
+        ),
+        (
+            0x06,
+            MetaField::Optional(&mut meta.sending_application_entity_title),
+        ),
+        (
+            0x07,
+            MetaField::Optional(&mut meta.receiving_application_entity_title),
+        ),
+        (
+            0x08,
+            MetaField::Optional(&mut meta.private_information_creator_uid),
+        ),
+    ]
+}
+
+enum MetaField<'a> {
+    Required(&'a mut String),
+    Optional(&'a mut Option<String>),
+}
+
+/// Keeps the original file meta in the payload's private block.
+fn store_meta(payload: &mut InMemDicomObject, meta: &FileMetaTable) {
+    let mut meta = meta.clone();
+    payload.put(DataElement::new(
+        Tag(META_GROUP, 0x0010),
+        VR::LO,
+        PrimitiveValue::from(META_CREATOR),
+    ));
+    for (offset, field) in meta_fields(&mut meta) {
+        let value = match field {
+            MetaField::Required(v) => Some(v.clone()),
+            MetaField::Optional(v) => v.clone(),
+        };
+        if let Some(value) = value {
+            payload.put(DataElement::new(
+                Tag(META_GROUP, 0x1000 | u16::from(offset)),
+                VR::UT,
+                PrimitiveValue::from(value),
+            ));
+        }
+    }
+    if let Some(private) = meta.private_information {
+        payload.put(DataElement::new(
+            Tag(META_GROUP, 0x1010),
+            VR::OB,
+            PrimitiveValue::from(private),
+        ));
+    }
+}
+
+/// Puts the original file meta of the payload back into `meta`.
+fn restore_meta(payload: &InMemDicomObject, meta: &mut FileMetaTable) {
+    let creator = payload
+        .get(Tag(META_GROUP, 0x0010))
+        .and_then(|e| e.to_str().ok())
+        .is_some_and(|c| c.trim() == META_CREATOR);
+    if !creator {
+        return;
+    }
+    let text = |offset: u8| {
+        payload
+            .get(Tag(META_GROUP, 0x1000 | u16::from(offset)))
+            .and_then(|e| e.to_str().ok())
+            .map(|s| s.into_owned())
+    };
+    let private = payload
+        .get(Tag(META_GROUP, 0x1010))
+        .and_then(|e| e.to_bytes().ok())
+        .map(|b| b.into_owned());
+    for (offset, field) in meta_fields(meta) {
+        match field {
+            MetaField::Required(v) => {
+                if let Some(value) = text(offset) {
+                    *v = value;
+                }
+            }
+            MetaField::Optional(v) => *v = text(offset),
+        }
+    }
+    meta.private_information = private;
 }
 
 /// The associated data an AES-GCM token is bound to: the de-identified SOP
@@ -173,12 +287,7 @@ pub fn reidentify(object: DefaultDicomObject, keys: &KeySet) -> Result<DefaultDi
     for element in originals.iter() {
         dataset.put(element.clone());
     }
-    if let Some(uid) = dataset
-        .get(tags::SOP_INSTANCE_UID)
-        .and_then(|e| e.to_str().ok())
-    {
-        meta.media_storage_sop_instance_uid = uid.trim_end_matches(['\0', ' ']).to_owned();
-    }
+    restore_meta(&decoded, &mut meta);
     let mut object = dataset.with_exact_meta(meta);
     object.update_meta(|_| {});
     Ok(object)

@@ -8,8 +8,8 @@ use dicom_object::InMemDicomObject;
 use dicom_object::mem::InMemElement;
 
 use super::{
-    ActionContext, ActionError, AttributeAction, Outcome, Pseudonymize, ReplaceUid, map_text,
-    text_values,
+    ActionContext, ActionError, AttributeAction, Outcome, Pseudonymize, ReplaceUid,
+    SequenceOutcome, map_text, text_values,
 };
 
 /// Cleans a value (PS3.15 action C):
@@ -56,6 +56,10 @@ impl AttributeAction for Clean {
             }
             _ => Ok(Outcome::Remove),
         }
+    }
+
+    fn on_sequence(&self) -> SequenceOutcome {
+        SequenceOutcome::CleanItems
     }
 }
 

@@ -4,7 +4,10 @@ use dicom_core::VR;
 use dicom_core::value::PrimitiveValue;
 use dicom_object::mem::InMemElement;
 
-use super::{ActionContext, ActionError, AttributeAction, Outcome, ReplaceUid, value_from_bytes};
+use super::{
+    ActionContext, ActionError, AttributeAction, Outcome, ReplaceUid, SequenceOutcome,
+    value_from_bytes,
+};
 use crate::values::{DummyValue, dummy_value};
 
 /// Replaces the value with a fixed, obviously fake value valid for its VR
@@ -33,5 +36,9 @@ impl AttributeAction for Dummy {
             Some(DummyValue::Bytes(bytes)) => value_from_bytes(vr, bytes),
             None => PrimitiveValue::Empty,
         }))
+    }
+
+    fn on_sequence(&self) -> SequenceOutcome {
+        SequenceOutcome::DummyItems
     }
 }

@@ -100,6 +100,14 @@ pub trait AttributeAction: Send + Sync + fmt::Debug {
 pub enum SequenceOutcome {
     /// Keep the sequence; its items go through the engine like any data set.
     Recurse,
+    /// Keep the sequence and its structure, but give every free-text
+    /// attribute of its items (at any depth) that the profile table does
+    /// not name a dummy value (PS3.15 D applied to a sequence: the content
+    /// is replaced, the structure stays valid).
+    DummyItems,
+    /// Keep the sequence and clean every free-text attribute of its items
+    /// that the profile table does not name (PS3.15 C applied to a sequence).
+    CleanItems,
     /// Keep the attribute with no items.
     Empty,
     /// Remove the attribute with all its items.

@@ -186,7 +186,7 @@ impl Deidentifier {
             path: Vec::new(),
             encrypt_roots: BTreeSet::new(),
         };
-        let mut output = walker.walk(dataset, 0)?;
+        let mut output = walker.walk(dataset, 0, walk::Mode::Normal)?;
         let mut records = walker.records;
         for (&tag, value) in values {
             set_value(&mut output, tag, value.as_deref());
@@ -203,6 +203,7 @@ impl Deidentifier {
                 &self.keys,
                 settings,
                 &original,
+                &meta,
                 &output,
                 &encrypt_roots,
             )?;
@@ -344,7 +345,10 @@ impl PatientIdentity {
 }
 
 /// Whether an attribute holds identifying text worth blanking elsewhere:
-/// person names, and text attributes the profile does not keep.
+/// person names, and text attributes that the profile removes or replaces
+/// outright (names, IDs, addresses, institutions, devices). Attributes that
+/// some option cleans (descriptions and the like) are not terms: they are
+/// what gets cleaned.
 fn is_identifying(element: &dicom_object::mem::InMemElement) -> bool {
     let vr = element.vr();
     if vr == VR::PN {
@@ -354,8 +358,13 @@ fn is_identifying(element: &dicom_object::mem::InMemElement) -> bool {
         vr,
         VR::LO | VR::SH | VR::ST | VR::LT | VR::UT | VR::UC | VR::AE
     );
-    text && row_for(element.tag()).is_some_and(|row| row.basic.resolve() != ActionCode::K)
-        && text_values(element).is_some()
+    text && row_for(element.tag()).is_some_and(|row| {
+        row.basic.resolve() != ActionCode::K
+            && !row
+                .options
+                .iter()
+                .any(|(_, code)| *code == crate::profile::OptionCode::C)
+    })
 }
 
 /// Character sets whose text dicom-rs decodes correctly, one value only.

@@ -44,6 +44,9 @@ pub enum Reason {
     /// A standard attribute whose content cannot be inspected (VR UN for a
     /// sequence or text attribute): removed, since it might hold anything.
     Opaque,
+    /// Free text inside a sequence that the profile replaces (D) or cleans
+    /// (C) as a whole.
+    SequenceContent,
     /// The action failed on the value; the attribute was emptied.
     Fallback,
     /// A previous de-identification's Encrypted Attributes Sequence.
@@ -68,6 +71,7 @@ impl fmt::Display for Reason {
             Reason::Structural => f.write_str("group length or misplaced file meta"),
             Reason::OverlayRemoved => f.write_str("overlay without its data"),
             Reason::Opaque => f.write_str("undecodable (UN) content"),
+            Reason::SequenceContent => f.write_str("free text in a replaced or cleaned sequence"),
             Reason::Fallback => f.write_str("action failed, value emptied"),
             Reason::PreviousEncryption => f.write_str("earlier encrypted attributes"),
         }

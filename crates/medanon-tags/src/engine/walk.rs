@@ -20,6 +20,28 @@ pub(crate) struct Step {
     item: usize,
 }
 
+/// How attributes outside the profile table are treated inside a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// As anywhere: standard attributes outside the table are kept.
+    Normal,
+    /// Inside a sequence whose action is D: free text gets dummies.
+    Dummy,
+    /// Inside a sequence whose action is C: free text is cleaned.
+    Clean,
+}
+
+/// Free-text VRs: values that can say anything, including names.
+fn is_free_text(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::AE | VR::LO | VR::LT | VR::PN | VR::SH | VR::ST | VR::UC | VR::UR | VR::UT
+    )
+}
+
+static DUMMY: crate::action::Dummy = crate::action::Dummy;
+static CLEAN: crate::action::Clean = crate::action::Clean;
+
 /// State of one object's walk.
 pub(crate) struct Walker<'a> {
     pub(crate) engine: &'a Deidentifier,
@@ -48,6 +70,7 @@ impl Walker<'_> {
         &mut self,
         dataset: InMemDicomObject,
         depth: usize,
+        mode: Mode,
     ) -> Result<InMemDicomObject> {
         if depth > MAX_SEQUENCE_DEPTH {
             return Err(Error::Unsupported {
@@ -77,12 +100,25 @@ impl Walker<'_> {
             }
             let block = private_block(tag);
             let creator = block.and_then(|b| creators.get(&b)).map(String::as_str);
-            let plan = self.engine.plan(tag, element.vr(), creator);
+            let mut plan = self.engine.plan(tag, element.vr(), creator);
+            if plan.reason == Reason::OutsideTable && is_free_text(element.vr()) {
+                match mode {
+                    Mode::Normal => {}
+                    Mode::Dummy => {
+                        plan.action = &DUMMY;
+                        plan.reason = Reason::SequenceContent;
+                    }
+                    Mode::Clean => {
+                        plan.action = &CLEAN;
+                        plan.reason = Reason::SequenceContent;
+                    }
+                }
+            }
             if plan.encrypt {
                 let root = self.path.first().map_or(tag, |step| step.tag);
                 self.encrypt_roots.insert(root);
             }
-            match self.apply(element, plan.action, plan.reason, depth)? {
+            match self.apply(element, plan.action, plan.reason, depth, mode)? {
                 Some(kept) => {
                     if let Some(block) = block {
                         used_blocks.insert(block);
@@ -127,6 +163,7 @@ impl Walker<'_> {
         action: &dyn crate::action::AttributeAction,
         reason: Reason,
         depth: usize,
+        mode: Mode,
     ) -> Result<Option<InMemElement>> {
         let tag = element.tag();
         let vr = element.vr();
@@ -144,13 +181,18 @@ impl Walker<'_> {
                         DataSetSequence::empty(),
                     )))
                 }
-                _ => {
+                outcome => {
+                    let item_mode = match (mode, outcome) {
+                        (Mode::Dummy, _) | (_, SequenceOutcome::DummyItems) => Mode::Dummy,
+                        (Mode::Clean, _) | (_, SequenceOutcome::CleanItems) => Mode::Clean,
+                        _ => Mode::Normal,
+                    };
                     let (_, value) = element.into_parts();
                     let items = value.into_items().map(|i| i.into_vec()).unwrap_or_default();
                     let mut walked = Vec::with_capacity(items.len());
                     for (index, item) in items.into_iter().enumerate() {
                         self.path.push(Step { tag, item: index });
-                        let result = self.walk(item, depth + 1);
+                        let result = self.walk(item, depth + 1, item_mode);
                         self.path.pop();
                         walked.push(result?);
                     }
@@ -163,11 +205,11 @@ impl Walker<'_> {
             },
             // Encapsulated pixel data: kept or removed whole.
             Value::PixelSequence(_) => match action.on_sequence() {
-                SequenceOutcome::Recurse => Ok(Some(element)),
-                _ => {
+                SequenceOutcome::Remove | SequenceOutcome::Empty => {
                     self.record(tag, action.name(), reason);
                     Ok(None)
                 }
+                _ => Ok(Some(element)),
             },
             Value::Primitive(_) => match action.apply(&element, &mut self.ctx) {
                 Ok(Outcome::Keep) => Ok(Some(element)),
