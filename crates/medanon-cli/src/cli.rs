@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,6 +54,90 @@ pub enum Command {
         /// The token; `-` reads standard input.
         token: String,
     },
+    /// De-identify a DICOM file or a directory tree into OUT.
+    ///
+    /// Every regular file under IN is read (symbolic links are not followed);
+    /// files that are not DICOM are skipped. Inputs are never modified. Exit
+    /// status 0 when every DICOM file was de-identified, 2 when some failed
+    /// (the others were still written), 1 when the run could not start.
+    Anonymize(AnonymizeArgs),
+    /// Show the patient and study of a DICOM file and what de-identification
+    /// would change in it.
+    Inspect {
+        /// The DICOM file.
+        file: PathBuf,
+        /// Print one JSON object with `patient`, `study` and `actions`.
+        #[arg(long)]
+        json: bool,
+        /// Recipe (TOML) whose profile and overrides to apply.
+        #[arg(long, value_name = "FILE")]
+        recipe: Option<PathBuf>,
+        /// Key file (a one-time key otherwise; the actions do not depend on it).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Restore the originals of de-identified files (a file or a tree) from
+    /// their encrypted attributes, into OUT with the same relative layout.
+    Reidentify {
+        /// A de-identified DICOM file, or a directory of them.
+        input: PathBuf,
+        /// Output directory: must not exist or be empty (see --force).
+        out: PathBuf,
+        /// The key file the files were de-identified with.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[command(flatten)]
+        batch: BatchArgs,
+    },
+}
+
+/// Arguments of `medanon anonymize`.
+#[derive(Debug, clap::Args)]
+pub struct AnonymizeArgs {
+    /// A DICOM file, or a directory searched recursively.
+    pub input: PathBuf,
+    /// Output directory: must not exist or be empty (see --force); never IN,
+    /// inside IN, or around IN.
+    pub out: PathBuf,
+    /// Recipe (TOML): profile options, pseudonym formats, encryption, slicing.
+    #[arg(long, value_name = "FILE")]
+    pub recipe: Option<PathBuf>,
+    /// Key file for pseudonyms, UIDs, date shifts and encryption. Without it a
+    /// one-time key is used, and nothing matches other runs.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// How output files are named.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Pseudonymous)]
+    pub layout: LayoutArg,
+    /// Where to write the audit log (JSON lines) [default: OUT/audit.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+/// Options shared by the commands that process many files.
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// Allow a non-empty OUT and replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+    /// Files processed at once [default: the number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+    /// No progress bar and no summary (errors and warnings are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--layout` values: how output files are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// `OUT/<patient pseudonym>/<study UID>/<series UID>/<SOP instance UID>.dcm`,
+    /// from de-identified values only.
+    Pseudonymous,
+    /// The input's relative path (input names may identify patients).
+    Mirror,
 }
 
 /// `--scheme` values.

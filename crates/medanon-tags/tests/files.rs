@@ -233,7 +233,7 @@ fn uid_references_resolve_across_files() {
     );
     let (c, _) = other.deidentify(read("deid/ctbrain1.dcm")).unwrap();
     assert_ne!(
-        text(&a, tags::STUDY_INSTANCE_UID),
+        text(a, tags::STUDY_INSTANCE_UID),
         text(&c, tags::STUDY_INSTANCE_UID)
     );
 }
