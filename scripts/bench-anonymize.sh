@@ -30,22 +30,28 @@ FILES=$(find "$WORK/tree" -type f | wc -l)
 # Warm the page cache so that both commands read from memory.
 cat $(find "$WORK/tree" "$WORK/tree2" -type f) > /dev/null
 
-# median of 3 runs of "$@" after running "$reset"; prints "seconds peak_kib"
-measure() {
+# One timed run of "$@" after "$reset" and a sync: "seconds peak_kib".
+timed() {
   local reset=$1; shift
-  local runs=()
-  for _ in 1 2 3; do
-    eval "$reset"
-    sync
-    /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > /dev/null 2>&1
-    runs+=("$(cat "$WORK/time")")
-  done
-  printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p
+  eval "$reset"
+  sync
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > /dev/null 2>&1
+  cat "$WORK/time"
 }
 
-read -r CP_S CP_KIB < <(measure "rm -rf '$WORK/cp'" cp -r "$WORK/tree" "$WORK/cp")
-read -r AN_S AN_KIB < <(measure "rm -rf '$WORK/out'" "$BIN" anonymize "$WORK/tree" "$WORK/out" --key "$WORK/bench.key" --jobs "$JOBS" --quiet)
-read -r AN2_S AN2_KIB < <(measure "rm -rf '$WORK/out2'" "$BIN" anonymize "$WORK/tree2" "$WORK/out2" --key "$WORK/bench.key" --jobs "$JOBS" --quiet)
+# Runs alternate (cp, anonymize, anonymize 2N, cp, ...) so that every
+# command meets the same file system state (ext4 slows down inode allocation
+# after many deletions); the median of 5 runs of each is reported.
+: > "$WORK/cp.runs"; : > "$WORK/an.runs"; : > "$WORK/an2.runs"
+for _ in 1 2 3 4 5; do
+  timed "rm -rf '$WORK/cp'" cp -r "$WORK/tree" "$WORK/cp" >> "$WORK/cp.runs"
+  timed "rm -rf '$WORK/out'" "$BIN" anonymize "$WORK/tree" "$WORK/out" --key "$WORK/bench.key" --jobs "$JOBS" --quiet >> "$WORK/an.runs"
+  timed "rm -rf '$WORK/out2'" "$BIN" anonymize "$WORK/tree2" "$WORK/out2" --key "$WORK/bench.key" --jobs "$JOBS" --quiet >> "$WORK/an2.runs"
+done
+median() { sort -n "$1" | sed -n 3p; }
+read -r CP_S CP_KIB < <(median "$WORK/cp.runs")
+read -r AN_S AN_KIB < <(median "$WORK/an.runs")
+read -r AN2_S AN2_KIB < <(median "$WORK/an2.runs")
 OUT_FILES=$(find "$WORK/out" -name '*.dcm' | wc -l)
 
 awk -v f="$FILES" -v b="$BYTES" -v cs="$CP_S" -v as="$AN_S" -v ck="$CP_KIB" -v ak="$AN_KIB" \

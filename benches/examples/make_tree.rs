@@ -34,10 +34,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let put = |object: &mut dicom_object::DefaultDicomObject, tag, vr, value: String| {
             object.put(DataElement::new(tag, vr, PrimitiveValue::from(value)));
         };
-        put(&mut object, tags::PATIENT_NAME, VR::PN, format!("SYNTHETIC^PATIENT{patient:05}"));
-        put(&mut object, tags::PATIENT_ID, VR::LO, format!("SYN{patient:07}"));
-        put(&mut object, tags::STUDY_INSTANCE_UID, VR::UI, format!("1.2.826.0.1.3680043.10.1.{study}"));
-        put(&mut object, tags::SERIES_INSTANCE_UID, VR::UI, format!("1.2.826.0.1.3680043.10.2.{study}"));
+        put(
+            &mut object,
+            tags::PATIENT_NAME,
+            VR::PN,
+            format!("SYNTHETIC^PATIENT{patient:05}"),
+        );
+        put(
+            &mut object,
+            tags::PATIENT_ID,
+            VR::LO,
+            format!("SYN{patient:07}"),
+        );
+        put(
+            &mut object,
+            tags::STUDY_INSTANCE_UID,
+            VR::UI,
+            format!("1.2.826.0.1.3680043.10.1.{study}"),
+        );
+        put(
+            &mut object,
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            format!("1.2.826.0.1.3680043.10.2.{study}"),
+        );
         let sop = format!("1.2.826.0.1.3680043.10.3.{i}");
         put(&mut object, tags::SOP_INSTANCE_UID, VR::UI, sop.clone());
         object.update_meta(|m| m.media_storage_sop_instance_uid = sop);

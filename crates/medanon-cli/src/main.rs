@@ -2,6 +2,8 @@
 //!
 //! `main` parses the arguments, `run` does the work, and errors are printed
 //! on one line with exit status 1 (clap reports usage errors with status 2).
+//! Batch commands report each failed file and exit with status 2 when some
+//! failed but the run went on.
 
 use std::process::ExitCode;
 
@@ -14,7 +16,7 @@ mod input;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             // `{:#}` joins the causes on one line: "context: cause".
             eprintln!("medanon: error: {err:#}");

@@ -114,9 +114,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// The same error about another path (errors are built before the
-    /// caller's path is known when objects come from memory).
-    pub(crate) fn with_path(mut self, new: &std::path::Path) -> Self {
+    /// The same error naming `new` as its file, when it names none yet
+    /// (errors of objects parsed from memory have an empty path).
+    pub fn with_path(mut self, new: &std::path::Path) -> Self {
         let slot = match &mut self {
             Error::ReadInput { path, .. }
             | Error::NotDicom { path }

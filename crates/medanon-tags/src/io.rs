@@ -210,7 +210,11 @@ pub fn write_dicom_atomic(object: &DefaultDicomObject, path: &Path, overwrite: b
 }
 
 /// Writes through `write` into a temporary file beside `path`, then moves
-/// it into place.
+/// it into place (without replacing an existing file unless `overwrite`:
+/// `renameat2(RENAME_NOREPLACE)` on Linux, a hard link elsewhere).
+///
+/// Readers see the whole file or none of it. The file is not synced to disk
+/// (as `cp` does not): after a power failure, re-run the job.
 ///
 /// # Errors
 /// [`Error::OutputExists`] or [`Error::Write`].
@@ -250,12 +254,7 @@ pub fn atomic_write(
         if overwrite {
             fs::rename(&temp, path)
         } else {
-            // A hard link fails if the file appeared meanwhile.
-            match fs::hard_link(&temp, path) {
-                Ok(()) => fs::remove_file(&temp),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-                Err(_) => fs::rename(&temp, path),
-            }
+            rename_no_replace(&temp, path)
         }
     })();
     if let Err(e) = result {
@@ -268,6 +267,35 @@ pub fn atomic_write(
         return Err(fail(e));
     }
     Ok(())
+}
+
+/// Moves `from` to `to` unless `to` exists (then `AlreadyExists`), atomically.
+#[cfg(target_os = "linux")]
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => Ok(()),
+        Err(Errno::EXIST) => Err(std::io::ErrorKind::AlreadyExists.into()),
+        // File systems or kernels without RENAME_NOREPLACE.
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => link_then_remove(from, to),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    link_then_remove(from, to)
+}
+
+/// No-clobber move with a hard link, which fails if `to` exists.
+fn link_then_remove(from: &Path, to: &Path) -> std::io::Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => fs::remove_file(from),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        // File systems without hard links: checked for existence above.
+        Err(_) => fs::rename(from, to),
+    }
 }
 
 /// Whether two paths name the same existing file.

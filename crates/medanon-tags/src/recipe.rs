@@ -350,6 +350,9 @@ impl Recipe {
             ));
         }
         if let Some(slicing) = &raw.slicing {
+            if slicing.k == 0 {
+                return Err(invalid("[slicing] k must be at least 1".to_owned()));
+            }
             for name in slicing.columns.iter().flatten() {
                 parse_tag(name).ok_or_else(|| {
                     invalid(format!("unknown attribute `{name}` in [slicing] columns"))

@@ -300,11 +300,7 @@ fn safe_private_attributes_are_matched_by_creator_and_offset_in_any_block() {
                 VR::LO,
                 PrimitiveValue::from("Philips PET Private Group"),
             ),
-            DataElement::new(
-                Tag(0x7053, block << 8),
-                VR::DS,
-                PrimitiveValue::from("1.5"),
-            ),
+            DataElement::new(Tag(0x7053, block << 8), VR::DS, PrimitiveValue::from("1.5")),
             DataElement::new(
                 Tag(0x7053, (block << 8) | 0x01),
                 VR::LO,

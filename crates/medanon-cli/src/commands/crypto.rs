@@ -50,7 +50,7 @@ pub fn decrypt(key: &Path, ttl: Option<u64>, aad: Option<&str>, token: String) -
 }
 
 /// Loads the key file, printing any warnings about it.
-fn load_keys(path: &Path) -> Result<KeySet> {
+pub(crate) fn load_keys(path: &Path) -> Result<KeySet> {
     let loaded = KeySet::load(path)?;
     for warning in &loaded.warnings {
         eprintln!("medanon: warning: {warning}");

@@ -1,26 +1,54 @@
-//! One module per group of subcommands.
+//! One module per group of subcommands, and what the batch commands share.
+
+use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 
+mod anonymize;
+mod audit;
+mod batch;
 mod crypto;
+mod inspect;
+mod reidentify;
+mod slicing;
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs the parsed command line. `Ok` carries the exit status: 0, or 2 when
+/// some files of a batch failed; errors that stop the run are `Err` (status 1).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let done = |result: Result<()>| result.map(|()| ExitCode::SUCCESS);
     match cli.command {
-        Command::Keygen { out, force } => crypto::keygen(&out, force),
+        Command::Keygen { out, force } => done(crypto::keygen(&out, force)),
         Command::Encrypt {
             key,
             scheme,
             aad,
             text,
-        } => crypto::encrypt(&key, scheme.into(), aad.as_deref(), text),
+        } => done(crypto::encrypt(&key, scheme.into(), aad.as_deref(), text)),
         Command::Decrypt {
             key,
             ttl,
             aad,
             token,
-        } => crypto::decrypt(&key, ttl, aad.as_deref(), token),
+        } => done(crypto::decrypt(&key, ttl, aad.as_deref(), token)),
+        Command::Anonymize(args) => anonymize::anonymize(args),
+        Command::Inspect {
+            file,
+            json,
+            recipe,
+            key,
+        } => done(inspect::inspect(
+            &file,
+            json,
+            recipe.as_deref(),
+            key.as_deref(),
+        )),
+        Command::Reidentify {
+            input,
+            out,
+            key,
+            batch,
+        } => reidentify::reidentify(&input, &out, &key, &batch),
     }
 }

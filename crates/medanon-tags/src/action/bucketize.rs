@@ -4,7 +4,7 @@ use dicom_core::VR;
 use dicom_core::value::PrimitiveValue;
 use dicom_object::mem::InMemElement;
 
-use super::{ActionContext, ActionError, AttributeAction, Outcome, map_text};
+use super::{ActionContext, ActionError, AttributeAction, Outcome, SequenceOutcome, map_text};
 use crate::recipe::Bucket;
 use crate::values::{
     bucketize_age, bucketize_ds, bucketize_float, bucketize_int, bucketize_is, generalize_da,
@@ -59,6 +59,11 @@ impl AttributeAction for Bucketize {
             }
             _ => Err(unsupported()),
         }
+    }
+
+    fn on_sequence(&self) -> SequenceOutcome {
+        // A value-level strategy says nothing about items: replace their text.
+        SequenceOutcome::DummyItems
     }
 }
 

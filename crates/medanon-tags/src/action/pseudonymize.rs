@@ -5,7 +5,9 @@ use dicom_core::{Tag, VR};
 use dicom_object::mem::InMemElement;
 use medanon_crypto::purpose;
 
-use super::{ActionContext, ActionError, AttributeAction, Outcome, ReplaceUid, map_text};
+use super::{
+    ActionContext, ActionError, AttributeAction, Outcome, ReplaceUid, SequenceOutcome, map_text,
+};
 use crate::values::{shift_da, shift_dt};
 
 /// Purpose of identifiers other than Patient ID and Accession Number.
@@ -61,6 +63,11 @@ impl AttributeAction for Pseudonymize {
             }
             vr => Err(ActionError::UnsupportedVr { action: name, vr }),
         }
+    }
+
+    fn on_sequence(&self) -> SequenceOutcome {
+        // A value-level strategy says nothing about items: replace their text.
+        SequenceOutcome::DummyItems
     }
 }
 

@@ -4,7 +4,9 @@ use dicom_core::VR;
 use dicom_core::value::PrimitiveValue;
 use dicom_object::mem::InMemElement;
 
-use super::{ActionContext, ActionError, AttributeAction, Outcome, value_from_bytes};
+use super::{
+    ActionContext, ActionError, AttributeAction, Outcome, SequenceOutcome, value_from_bytes,
+};
 use crate::values::{RandomValue, random_uid, random_value};
 
 /// Replaces the value with a random value valid for its VR: a different one
@@ -37,5 +39,10 @@ impl AttributeAction for Randomize {
                 vr,
             }),
         }
+    }
+
+    fn on_sequence(&self) -> SequenceOutcome {
+        // A value-level strategy says nothing about items: replace their text.
+        SequenceOutcome::DummyItems
     }
 }

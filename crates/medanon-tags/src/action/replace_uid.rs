@@ -39,7 +39,12 @@ impl AttributeAction for ReplaceUid {
     }
 }
 
-/// Whether `uid` is defined by a standard rather than made for an instance.
+/// Whether `uid` is defined by a standard rather than made for an instance:
+/// under the DICOM root `1.2.840.10008` or an HL7 coding-scheme root, with
+/// the short form standard UIDs have (every component after the root at most
+/// 9999, at most 40 characters; the 466 UIDs of the DICOM dictionary reach
+/// 601 and 32). Instance UIDs that buggy devices build by appending to a SOP
+/// Class UID (`1.2.840.10008.5.1.4.1.1.2.19580006.4711`) are not well-known.
 pub fn is_well_known_uid(uid: &str) -> bool {
     const ROOTS: [&str; 3] = [
         // Everything the DICOM standard defines.
@@ -49,5 +54,11 @@ pub fn is_well_known_uid(uid: &str) -> bool {
         "2.16.840.1.113883.4.642.",
     ];
     let uid = uid.trim_end_matches(['\0', ' ']);
-    ROOTS.iter().any(|root| uid.starts_with(root))
+    uid.len() <= 40
+        && ROOTS.iter().any(|root| {
+            uid.strip_prefix(root).is_some_and(|rest| {
+                rest.split('.')
+                    .all(|c| !c.is_empty() && c.len() <= 4 && c.bytes().all(|b| b.is_ascii_digit()))
+            })
+        })
 }

@@ -126,8 +126,17 @@ pub(crate) fn with_new_meta(
             }
         }
     };
-    if let Some(class) = text(tags::SOP_CLASS_UID) {
-        meta.media_storage_sop_class_uid = class;
+    match text(tags::SOP_CLASS_UID) {
+        Some(class) => meta.media_storage_sop_class_uid = class,
+        None => {
+            let class = meta.media_storage_sop_class_uid().to_owned();
+            if !retain_uids && !is_well_known_uid(&class) {
+                meta.media_storage_sop_class_uid = engine
+                    .keys
+                    .pseudonyms()
+                    .uid_under(&engine.recipe.uid_root, &class);
+            }
+        }
     }
     meta.media_storage_sop_instance_uid = instance;
     meta.implementation_class_uid = IMPLEMENTATION_CLASS_UID.to_owned();

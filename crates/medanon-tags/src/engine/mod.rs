@@ -171,7 +171,7 @@ impl Deidentifier {
         };
         let original = self.recipe.encryption.map(|_| dataset.clone());
 
-        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_entropy();
+        let mut rng = LazyRng::default();
         let mut walker = walk::Walker {
             engine: self,
             ctx: crate::action::ActionContext {
@@ -274,6 +274,36 @@ fn set_value(dataset: &mut InMemDicomObject, tag: Tag, value: Option<&str>) {
         }
     };
     dataset.put(dicom_core::DataElement::new(tag, vr, value));
+}
+
+/// A random generator seeded from the operating system on first use: most
+/// objects never need randomness, and seeding costs a system call.
+#[derive(Default)]
+struct LazyRng(Option<rand::rngs::StdRng>);
+
+impl LazyRng {
+    fn get(&mut self) -> &mut rand::rngs::StdRng {
+        self.0
+            .get_or_insert_with(<rand::rngs::StdRng as rand::SeedableRng>::from_entropy)
+    }
+}
+
+impl rand::RngCore for LazyRng {
+    fn next_u32(&mut self) -> u32 {
+        self.get().next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.get().next_u64()
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.get().fill_bytes(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> std::result::Result<(), rand::Error> {
+        self.get().try_fill_bytes(dest)
+    }
 }
 
 /// The engine's action for a recipe strategy.

@@ -37,6 +37,11 @@ pub enum Reason {
     UnknownPublic,
     /// A standard attribute outside Table E.1-1: kept, UIDs replaced.
     OutsideTable,
+    /// A person name, date, time or URL outside Table E.1-1: replaced
+    /// (dates follow the longitudinal options) or removed.
+    IdentifyingVr,
+    /// A Patient module attribute (group 0010) outside Table E.1-1.
+    PatientOutsideTable,
     /// Group length and file meta elements: recomputed by the writer, removed.
     Structural,
     /// An overlay attribute whose Overlay Data was removed.
@@ -68,6 +73,10 @@ impl fmt::Display for Reason {
             Reason::UnusedPrivateCreator => f.write_str("unused private creator"),
             Reason::UnknownPublic => f.write_str("unknown public attribute"),
             Reason::OutsideTable => f.write_str("standard attribute outside the profile table"),
+            Reason::IdentifyingVr => f.write_str("name, date or URL outside the profile table"),
+            Reason::PatientOutsideTable => {
+                f.write_str("patient attribute outside the profile table")
+            }
             Reason::Structural => f.write_str("group length or misplaced file meta"),
             Reason::OverlayRemoved => f.write_str("overlay without its data"),
             Reason::Opaque => f.write_str("undecodable (UN) content"),
@@ -172,14 +181,40 @@ impl Deidentifier {
             }
             return plan(action_of(code), Reason::Profile { code, option });
         }
-        match StandardDataDictionary.by_tag(tag) {
-            None if self.recipe.keep_unknown_public => plan(&KEEP, Reason::OutsideTable),
-            None => plan(&REMOVE, Reason::UnknownPublic),
-            Some(_) if vr == VR::UN && dictionary_vr_is_opaque(tag) => {
-                plan(&REMOVE, Reason::Opaque)
-            }
-            Some(_) if vr == VR::UI && !retain_uids => plan(&REPLACE_UID, Reason::OutsideTable),
-            Some(_) => plan(&KEEP, Reason::OutsideTable),
+        if tag.group() & 0xFF01 == 0x6000 {
+            // Overlay attributes outside the table (description, label, ...):
+            // overlay data never survives, so neither does the rest.
+            return plan(&REMOVE, Reason::OverlayRemoved);
+        }
+        if tag.group() == 0x0010 {
+            // Patient module attributes the table does not list (names to
+            // use, alternative-calendar dates, ...): removed.
+            return plan(&REMOVE, Reason::PatientOutsideTable);
+        }
+        let Some(_) = StandardDataDictionary.by_tag(tag) else {
+            return if self.recipe.keep_unknown_public {
+                plan(&KEEP, Reason::OutsideTable)
+            } else {
+                plan(&REMOVE, Reason::UnknownPublic)
+            };
+        };
+        let dates: &'static dyn AttributeAction =
+            if profile.has(ProfileOption::RetainLongitudinalFullDates) {
+                &KEEP
+            } else if profile.has(ProfileOption::RetainLongitudinalModifiedDates) {
+                &CLEAN
+            } else {
+                &DUMMY
+            };
+        match vr {
+            VR::UN if dictionary_vr_is_opaque(tag) => plan(&REMOVE, Reason::Opaque),
+            VR::UI if !retain_uids => plan(&REPLACE_UID, Reason::OutsideTable),
+            // Names, dates and URLs (which embed hosts and UIDs) identify
+            // wherever they appear, listed in the table or not.
+            VR::PN => plan(&DUMMY, Reason::IdentifyingVr),
+            VR::DA | VR::DT | VR::TM => plan(dates, Reason::IdentifyingVr),
+            VR::UR => plan(&REMOVE, Reason::IdentifyingVr),
+            _ => plan(&KEEP, Reason::OutsideTable),
         }
     }
 }

@@ -40,6 +40,7 @@ fn is_free_text(vr: VR) -> bool {
 }
 
 static DUMMY: crate::action::Dummy = crate::action::Dummy;
+static REMOVE: crate::action::Remove = crate::action::Remove;
 static CLEAN: crate::action::Clean = crate::action::Clean;
 
 /// State of one object's walk.
@@ -101,6 +102,12 @@ impl Walker<'_> {
             let block = private_block(tag);
             let creator = block.and_then(|b| creators.get(&b)).map(String::as_str);
             let mut plan = self.engine.plan(tag, element.vr(), creator);
+            if element.items().is_some() && !may_be_sequence(tag) {
+                // A sequence where the standard defines a single value: its
+                // items cannot be de-identified by the attribute's action.
+                plan.action = &REMOVE;
+                plan.reason = Reason::Opaque;
+            }
             if plan.reason == Reason::OutsideTable && is_free_text(element.vr()) {
                 match mode {
                     Mode::Normal => {}
@@ -267,6 +274,16 @@ fn is_valid_for(vr: VR, value: &PrimitiveValue) -> bool {
             .all(|v| v.is_empty() || crate::values::is_valid_text(vr, v)),
         _ => true,
     }
+}
+
+/// Whether `tag` may hold a sequence: the dictionary says SQ, or the tag is
+/// private or unknown (then its own action decides).
+fn may_be_sequence(tag: Tag) -> bool {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+    tag.group() % 2 == 1
+        || dicom_dictionary_std::StandardDataDictionary
+            .by_tag(tag)
+            .is_none_or(|entry| entry.vr() == VirtualVr::Exact(VR::SQ))
 }
 
 /// Overlay Data (60xx,3000).

@@ -334,11 +334,17 @@ pub fn row_for(tag: Tag) -> Option<&'static Row> {
             })
             .collect()
     });
-    exact.get(&tag).copied().or_else(|| {
+    static PATTERNS: OnceLock<Vec<&'static Row>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
         table::TABLE_E1_1
             .iter()
-            .find(|row| !matches!(row.tag, TagPattern::Exact(..)) && row.tag.matches(tag))
-    })
+            .filter(|row| !matches!(row.tag, TagPattern::Exact(..)))
+            .collect()
+    });
+    exact
+        .get(&tag)
+        .copied()
+        .or_else(|| patterns.iter().copied().find(|row| row.tag.matches(tag)))
 }
 
 /// A row of Table E.3.10-1: a private attribute considered safe to keep.

@@ -131,6 +131,7 @@ fn mistakes_are_errors_that_say_what_is_wrong() {
             "[attributes]\nPatientName = \"remove\"\n\"(0010,0010)\" = \"keep\"",
             "listed twice",
         ),
+        ("[slicing]\nk = 0", "at least 1"),
     ];
     for (text, expected) in cases {
         let err = Recipe::parse(text).unwrap_err().to_string();
