@@ -14,6 +14,7 @@ mod commands;
 mod input;
 
 fn main() -> ExitCode {
+    quiet_panics();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -23,4 +24,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Replaces the default panic message, whose payload could quote a value
+/// from a file being processed (patient data) or a secret, by its location
+/// only. Batch commands catch panics per file and report that file as failed.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("medanon: internal error{location} (please report it; details withheld)");
+    }));
 }

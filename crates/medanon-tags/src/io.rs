@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use dicom_encoding::TransferSyntax;
 use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_object::meta::FileMetaTableBuilder;
-use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
+use dicom_object::{DefaultDicomObject, FileMetaTable, InMemDicomObject};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use dicom_transfer_syntax_registry::entries;
 
 use crate::error::{Error, Result};
@@ -64,22 +65,88 @@ pub fn parse_dicom(bytes: &[u8]) -> Result<DefaultDicomObject> {
     if !has_magic {
         return parse_bare_dataset(bytes);
     }
-    let standard = crate::prescan::check(bytes).and_then(|()| {
-        catch_unwind(AssertUnwindSafe(|| {
-            OpenFileOptions::new().from_reader(bytes)
-        }))
-        .map_err(|_| Error::Internal {
-            path: PathBuf::new(),
-        })?
-        .map_err(|e| Error::Parse {
-            path: PathBuf::new(),
-            reason: error_chain(&e),
-        })
-    });
+    let standard = crate::prescan::check(bytes).and_then(|()| read_part10(bytes));
     match standard {
         Ok(object) => Ok(object),
         Err(Error::Internal { path }) => Err(Error::Internal { path }),
         Err(e) => parse_after_broken_meta(bytes).ok_or(e),
+    }
+}
+
+/// A Part 10 file: the file meta, then the data set under the transfer
+/// syntax it names, read with every allocation bounded ([`crate::guard`]).
+fn read_part10(bytes: &[u8]) -> Result<DefaultDicomObject> {
+    let parse_error = |reason: String| Error::Parse {
+        path: PathBuf::new(),
+        reason,
+    };
+    let start = if bytes.get(128..132) == Some(b"DICM") {
+        128
+    } else {
+        0
+    };
+    let mut rest = bytes.get(start..).unwrap_or_default();
+    let mut meta = catch_unwind(AssertUnwindSafe(|| FileMetaTable::from_reader(&mut rest)))
+        .map_err(|_| Error::Internal {
+            path: PathBuf::new(),
+        })?
+        .map_err(|e| parse_error(format!("cannot read the file meta: {}", error_chain(&e))))?;
+    let ts = TransferSyntaxRegistry
+        .get(meta.transfer_syntax())
+        .ok_or_else(|| parse_error("the file meta names no known transfer syntax".to_owned()))?;
+    let dataset = catch_unwind(AssertUnwindSafe(|| crate::guard::read_dataset(rest, ts)))
+        .map_err(|_| Error::Internal {
+            path: PathBuf::new(),
+        })?
+        .map_err(guarded_error)?;
+    // As the standard reader does: fill a missing Media Storage SOP Class
+    // or Instance UID from the data set.
+    let uid = |tag| {
+        dataset
+            .get(tag)
+            .and_then(|e| e.to_str().ok())
+            .map(|s| s.trim_end_matches(['\0', ' ']).to_owned())
+    };
+    if meta.media_storage_sop_class_uid().is_empty() {
+        if let Some(class) = uid(dicom_dictionary_std::tags::SOP_CLASS_UID) {
+            meta.media_storage_sop_class_uid = class;
+        }
+    }
+    if meta.media_storage_sop_instance_uid().is_empty() {
+        if let Some(instance) = uid(dicom_dictionary_std::tags::SOP_INSTANCE_UID) {
+            meta.media_storage_sop_instance_uid = instance;
+        }
+    }
+    let mut object = dataset.with_exact_meta(meta);
+    object.update_meta(|_| {});
+    Ok(object)
+}
+
+/// The error of a guarded read.
+fn guarded_error(error: crate::guard::GuardedError) -> Error {
+    match error {
+        crate::guard::GuardedError::TooLong {
+            tag,
+            declared,
+            remaining,
+        } => Error::Parse {
+            path: PathBuf::new(),
+            reason: match tag {
+                Some(tag) => format!(
+                    "attribute ({:04X},{:04X}) declares {declared} bytes but only {remaining} \
+                     remain (truncated or corrupt file)",
+                    tag.0, tag.1
+                ),
+                None => format!(
+                    "a value declares {declared} bytes but only {remaining} remain \
+                     (truncated or corrupt file)"
+                ),
+            },
+        },
+        crate::guard::GuardedError::Parse(reason) => Error::Parse {
+            path: PathBuf::new(),
+            reason,
+        },
     }
 }
 
@@ -92,7 +159,7 @@ fn parse_after_broken_meta(bytes: &[u8]) -> Option<DefaultDicomObject> {
     let body = bytes.get(end..)?;
     let declared = meta_ts
         .as_deref()
-        .and_then(|uid| dicom_transfer_syntax_registry::TransferSyntaxRegistry.get(uid));
+        .and_then(|uid| TransferSyntaxRegistry.get(uid));
     for ts in [
         entries::EXPLICIT_VR_LITTLE_ENDIAN.erased(),
         entries::IMPLICIT_VR_LITTLE_ENDIAN.erased(),
@@ -159,14 +226,12 @@ fn parse_bare_dataset(bytes: &[u8]) -> Result<DefaultDicomObject> {
 /// Class and Instance UIDs every object needs (reading an implicit-VR data
 /// set as explicit fails or yields nonsense VRs).
 fn read_plausible_dataset(bytes: &[u8], ts: &TransferSyntax) -> Option<InMemDicomObject> {
-    if crate::prescan::check_dataset(bytes, ts).is_err() {
+    if crate::prescan::check_guessed_dataset(bytes, ts).is_err() {
         return None;
     }
-    let dataset = catch_unwind(AssertUnwindSafe(|| {
-        InMemDicomObject::read_dataset_with_ts(bytes, ts)
-    }))
-    .ok()?
-    .ok()?;
+    let dataset = catch_unwind(AssertUnwindSafe(|| crate::guard::read_dataset(bytes, ts)))
+        .ok()?
+        .ok()?;
     let has_uids = [
         dicom_dictionary_std::tags::SOP_CLASS_UID,
         dicom_dictionary_std::tags::SOP_INSTANCE_UID,

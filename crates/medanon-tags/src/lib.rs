@@ -38,6 +38,7 @@ mod encrypt;
 mod engine;
 mod error;
 mod file;
+mod guard;
 mod io;
 mod prescan;
 mod profile;

@@ -41,14 +41,19 @@ pub(crate) fn check(bytes: &[u8]) -> Result<()> {
         pos: start,
         explicit: true,
         little: true,
+        strict: false,
     };
-    let Some((end, Some(ts_uid))) = meta.meta_group() else {
-        return Ok(());
-    };
-    let Some(ts) = TransferSyntaxRegistry.get(ts_uid.trim_end_matches(['\0', ' '])) else {
-        return Ok(());
-    };
-    check_dataset(&bytes[end..], ts)
+    let (end, ts_uid) = meta.meta_group().map_err(to_error)?;
+    // Without a transfer syntax it knows, the parser would guess: refuse
+    // here, and let the caller try the candidate syntaxes (each scanned).
+    let ts = ts_uid
+        .as_deref()
+        .and_then(|uid| TransferSyntaxRegistry.get(uid.trim_end_matches(['\0', ' '])))
+        .ok_or_else(|| Error::Parse {
+            path: PathBuf::new(),
+            reason: "the file meta names no known transfer syntax".to_owned(),
+        })?;
+    check_dataset(bytes.get(end..).unwrap_or_default(), ts)
 }
 
 /// Where the data set starts after the preamble and file meta group, and
@@ -66,13 +71,26 @@ pub(crate) fn meta_end(bytes: &[u8]) -> Option<(usize, Option<String>)> {
         pos: start,
         explicit: true,
         little: true,
+        strict: false,
     }
     .meta_group()
+    .ok()
     .map(|(end, ts)| (end, ts.map(|t| t.trim_end_matches(['\0', ' ']).to_owned())))
 }
 
 /// Checks a data set (no preamble, no meta) under `ts`.
 pub(crate) fn check_dataset(bytes: &[u8], ts: &TransferSyntax) -> Result<()> {
+    scan_dataset(bytes, ts, false)
+}
+
+/// As [`check_dataset`], and also requires the order and vocabulary of a
+/// well-formed data set: for data sets read under a guessed transfer syntax,
+/// where a wrong guess must fail here rather than mislead the parser.
+pub(crate) fn check_guessed_dataset(bytes: &[u8], ts: &TransferSyntax) -> Result<()> {
+    scan_dataset(bytes, ts, true)
+}
+
+fn scan_dataset(bytes: &[u8], ts: &TransferSyntax, strict: bool) -> Result<()> {
     // A deflated data set is compressed: nothing to scan without inflating it.
     if matches!(ts.codec(), dicom_encoding::Codec::Dataset(_)) {
         return Ok(());
@@ -82,33 +100,46 @@ pub(crate) fn check_dataset(bytes: &[u8], ts: &TransferSyntax) -> Result<()> {
         pos: 0,
         explicit: !IMPLICIT_VR_UIDS.contains(&ts.uid()),
         little: ts.endianness() == dicom_encoding::transfer_syntax::Endianness::Little,
+        strict,
     };
-    match cursor.elements(bytes.len(), 0, false) {
-        Err(Found::TooLong {
+    cursor.elements(bytes.len(), 0, false).map_err(to_error)
+}
+
+/// The error for what the scan found.
+fn to_error(found: Found) -> Error {
+    match found {
+        Found::TooLong {
             tag,
             declared,
             remaining,
-        }) => Err(Error::Parse {
+        } => Error::Parse {
             path: PathBuf::new(),
             reason: format!(
                 "attribute ({:04X},{:04X}) declares {declared} bytes but only {remaining} remain \
                  (truncated or corrupt file)",
                 tag.0, tag.1
             ),
-        }),
-        Err(Found::TooDeep) => Err(Error::LimitExceeded {
+        },
+        Found::TooDeep => Error::LimitExceeded {
             path: PathBuf::new(),
             reason: format!("sequences nested deeper than {MAX_DEPTH} levels"),
-        }),
-        Err(Found::UnSequence(tag)) => Err(Error::Parse {
+        },
+        Found::UnSequence(tag) => Error::Parse {
             path: PathBuf::new(),
             reason: format!(
                 "attribute ({:04X},{:04X}) is a sequence of undefined length stored as UN, which \
                  the DICOM parser cannot read safely (dicom-rs issue 169)",
                 tag.0, tag.1
             ),
-        }),
-        Ok(()) | Err(Found::Unfollowable) => Ok(()),
+        },
+        Found::Unfollowable => Error::Parse {
+            path: PathBuf::new(),
+            reason: "corrupt element structure (an item or delimiter where none can be)".to_owned(),
+        },
+        Found::NoMeta => Error::Parse {
+            path: PathBuf::new(),
+            reason: "no file meta group after the DICM prefix".to_owned(),
+        },
     }
 }
 
@@ -122,8 +153,10 @@ enum Found {
     /// An undefined-length UN attribute in explicit VR, which the parser
     /// misreads (it would allocate whatever the misread length says).
     UnSequence(Tag),
-    /// The structure cannot be followed further; leave it to the parser.
+    /// The structure cannot be followed: the parser would misread it.
     Unfollowable,
+    /// "DICM" is not followed by a file meta group.
+    NoMeta,
 }
 
 struct Cursor<'a> {
@@ -131,6 +164,10 @@ struct Cursor<'a> {
     pos: usize,
     explicit: bool,
     little: bool,
+    /// Also require what a well-formed data set has (for data sets whose
+    /// transfer syntax is guessed): ascending tags in every data set, known
+    /// VRs, no stray delimiters.
+    strict: bool,
 }
 
 impl Cursor<'_> {
@@ -154,19 +191,57 @@ impl Cursor<'_> {
     }
 
     /// The end of the group 0002 elements and the Transfer Syntax UID.
-    fn meta_group(mut self) -> Option<(usize, Option<String>)> {
+    fn meta_group(mut self) -> Result<(usize, Option<String>), Found> {
+        if self.u16_at(self.pos) != Some(0x0002) {
+            // "DICM" must be followed by the meta group.
+            return Err(Found::NoMeta);
+        }
+        // With a group length, the meta ends where it says (whatever groups
+        // the elements inside claim); without one, at the first other group.
+        let mut limit = None;
+        if self.u16_at(self.pos) == Some(0x0002)
+            && self.u16_at(self.pos + 2) == Some(0x0000)
+            && self.bytes.get(self.pos + 4..self.pos + 6) == Some(b"UL")
+        {
+            let declared = self.u32_at(self.pos + 8).ok_or(Found::Unfollowable)?;
+            let end = self.pos + 12 + declared as usize;
+            if end > self.bytes.len() {
+                return Err(Found::TooLong {
+                    tag: Tag(0x0002, 0x0000),
+                    declared: u64::from(declared),
+                    remaining: (self.bytes.len() - (self.pos + 12).min(self.bytes.len())) as u64,
+                });
+            }
+            limit = Some(end);
+        }
         let mut ts = None;
-        while self.u16_at(self.pos)? == 0x0002 {
-            let element = self.u16_at(self.pos + 2)?;
-            let (len, header) = self.explicit_length(self.pos)?;
+        loop {
+            match limit {
+                Some(end) if self.pos >= end => break,
+                None if self.u16_at(self.pos) != Some(0x0002) => break,
+                _ => {}
+            }
+            let (Some(group), Some(element)) = (self.u16_at(self.pos), self.u16_at(self.pos + 2))
+            else {
+                break;
+            };
+            let Some((len, header)) = self.explicit_length(self.pos) else {
+                break;
+            };
             let value_start = self.pos + header;
-            let value = self.bytes.get(value_start..value_start + len as usize)?;
-            if element == 0x0010 {
+            let Some(value) = self.bytes.get(value_start..value_start + len as usize) else {
+                return Err(Found::TooLong {
+                    tag: Tag(group, element),
+                    declared: u64::from(len),
+                    remaining: self.bytes.len().saturating_sub(value_start) as u64,
+                });
+            };
+            if (group, element) == (0x0002, 0x0010) {
                 ts = Some(String::from_utf8_lossy(value).into_owned());
             }
             self.pos = value_start + len as usize;
         }
-        Some((self.pos, ts))
+        Ok((limit.unwrap_or(self.pos), ts))
     }
 
     /// Length and header size of the explicit-VR element at `at`.
@@ -188,16 +263,27 @@ impl Cursor<'_> {
         if depth > MAX_DEPTH {
             return Err(Found::TooDeep);
         }
+        let mut previous: Option<Tag> = None;
         while self.pos + 8 <= end {
             let at = self.pos;
             let group = self.u16_at(at).ok_or(Found::Unfollowable)?;
             let element = self.u16_at(at + 2).ok_or(Found::Unfollowable)?;
             let tag = Tag(group, element);
+            if self.strict && group != 0xFFFE {
+                if previous.is_some_and(|p| p >= tag) {
+                    return Err(Found::Unfollowable);
+                }
+                previous = Some(tag);
+            }
             if group == 0xFFFE {
                 // Item and delimiters always have a 4-byte length.
                 let len = self.u32_at(at + 4).ok_or(Found::Unfollowable)?;
                 self.pos = at + 8;
                 match element {
+                    // A stray delimiter at the top level ends nothing: the
+                    // parser reads on, so the scan does too.
+                    0xE00D | 0xE0DD if depth == 0 && !self.strict => {}
+                    0xE00D | 0xE0DD if depth == 0 => return Err(Found::Unfollowable),
                     0xE00D | 0xE0DD => return Ok(()),
                     0xE000 => self.value(tag, len, !fragments, false, end, depth)?,
                     _ => return Err(Found::Unfollowable),
@@ -206,7 +292,11 @@ impl Cursor<'_> {
             }
             let (len, header, is_sequence, un_sequence) = if self.explicit {
                 let vr_bytes = self.bytes.get(at + 4..at + 6).ok_or(Found::Unfollowable)?;
-                let vr = VR::from_binary([vr_bytes[0], vr_bytes[1]]).unwrap_or(VR::UN);
+                let vr = match VR::from_binary([vr_bytes[0], vr_bytes[1]]) {
+                    Some(vr) => vr,
+                    None if self.strict => return Err(Found::Unfollowable),
+                    None => VR::UN,
+                };
                 let (len, header) = self.explicit_length(at).ok_or(Found::Unfollowable)?;
                 let un_sequence = len == UNDEFINED && vr == VR::UN;
                 (len, header, vr == VR::SQ || un_sequence, un_sequence)

@@ -105,11 +105,17 @@ pub(crate) fn with_new_meta(
     engine: &Deidentifier,
     records: &mut Vec<ActionRecord>,
 ) -> Result<DefaultDicomObject> {
+    // The first value only: the meta holds one UID per attribute.
     let text = |tag| {
         dataset
             .get(tag)
             .and_then(|e| e.to_str().ok())
-            .map(|s| s.trim_end_matches(['\0', ' ']).to_owned())
+            .and_then(|s| {
+                s.split('\\')
+                    .next()
+                    .map(|v| v.trim_end_matches(['\0', ' ']).to_owned())
+            })
+            .filter(|v| !v.is_empty())
     };
     let retain_uids = engine.recipe.profile.has(ProfileOption::RetainUids);
     let instance = match text(tags::SOP_INSTANCE_UID) {
@@ -139,6 +145,19 @@ pub(crate) fn with_new_meta(
         }
     }
     meta.media_storage_sop_instance_uid = instance;
+    // Whatever the input held, the meta gets valid UIDs (a UID that is not
+    // one is replaced by its keyed UID, which is).
+    for uid in [
+        &mut meta.media_storage_sop_class_uid,
+        &mut meta.media_storage_sop_instance_uid,
+    ] {
+        if !is_valid_uid(uid) {
+            *uid = engine
+                .keys
+                .pseudonyms()
+                .uid_under(&engine.recipe.uid_root, uid);
+        }
+    }
     meta.implementation_class_uid = IMPLEMENTATION_CLASS_UID.to_owned();
     meta.implementation_version_name = Some(IMPLEMENTATION_VERSION_NAME.to_owned());
     for (present, name) in [
@@ -172,4 +191,14 @@ pub(crate) fn with_new_meta(
     // Recomputes the group length after the changes above.
     object.update_meta(|_| {});
     Ok(object)
+}
+
+/// Digits and dots, no empty component, at most 64 characters.
+fn is_valid_uid(uid: &str) -> bool {
+    let uid = uid.trim_end_matches('\0');
+    !uid.is_empty()
+        && uid.len() <= 64
+        && uid
+            .split('.')
+            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
 }
