@@ -24,6 +24,9 @@ use dicom_parser::{StatefulDecode, StatefulDecoder};
 /// Largest expansion of a deflated data set (zlib's worst case is about 1032:1).
 const MAX_DEFLATE_RATIO: u64 = 1100;
 
+/// The first excessive length seen: (attribute, declared, remaining).
+type Excess = Rc<Cell<Option<(Option<Tag>, u32, u64)>>>;
+
 /// Why a guarded read failed.
 #[derive(Debug)]
 pub(crate) enum GuardedError {
@@ -68,7 +71,7 @@ fn read_with<R: Read>(
     source: R,
     ts: &TransferSyntax,
     budget: u64,
-    exceeded: &Rc<Cell<Option<(Option<Tag>, u32, u64)>>>,
+    exceeded: &Excess,
 ) -> Result<InMemDicomObject, GuardedError> {
     let decoder = StatefulDecoder::new_with(source, ts, SpecificCharacterSet::default(), 0)
         .map_err(|e| GuardedError::Parse(crate::io::error_chain(&e)))?;
@@ -87,7 +90,7 @@ struct Guarded<D> {
     /// Bytes the data set can hold at most.
     budget: u64,
     /// The first excessive length seen: (tag, declared, remaining).
-    exceeded: Rc<Cell<Option<(Option<Tag>, u32, u64)>>>,
+    exceeded: Excess,
 }
 
 impl<D: StatefulDecode> Guarded<D> {
