@@ -311,7 +311,7 @@ pub fn atomic_write(
             .write(true)
             .create_new(true)
             .open(&temp)?;
-        let mut writer = BufWriter::new(file);
+        let mut writer = BufWriter::with_capacity(1 << 18, file);
         write(&mut writer)?;
         writer.flush()?;
         let file = writer.into_inner().map_err(|e| e.into_error())?;

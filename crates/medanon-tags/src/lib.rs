@@ -52,7 +52,9 @@ pub use crate::action::{
     Pseudonymize, Randomize, Remove, ReplaceUid, ScrubTerms, SequenceOutcome, is_well_known_uid,
 };
 pub use crate::encrypt::reidentify;
-pub use crate::engine::{ActionRecord, Deidentifier, MAX_SEQUENCE_DEPTH, Reason, Report};
+pub use crate::engine::{
+    ActionRecord, AttributePath, Deidentifier, MAX_SEQUENCE_DEPTH, Reason, Report,
+};
 pub use crate::error::{Error, Result};
 pub use crate::file::reidentify_file;
 pub use crate::io::{Limits, atomic_write, open_dicom, parse_dicom, write_dicom_atomic};

@@ -135,7 +135,12 @@ fn listed_mode_keeps_only_the_listed_attributes() {
     let name = original.get(tags::PATIENT_NAME).unwrap().clone();
     let id = original.get(tags::PATIENT_ID).unwrap().clone();
     let (anonymous, report) = engine.deidentify(original).unwrap();
-    assert!(report.actions.iter().any(|r| r.path == "(0010,0010)"));
+    assert!(
+        report
+            .actions
+            .iter()
+            .any(|r| r.path.to_string() == "(0010,0010)")
+    );
     let restored = reidentify(anonymous, &keys()).unwrap();
     assert_eq!(restored.get(tags::PATIENT_NAME), Some(&name));
     assert_ne!(

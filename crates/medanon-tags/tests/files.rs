@@ -308,7 +308,7 @@ fn bytes_round_trip_through_the_writer() {
         report
             .actions
             .iter()
-            .any(|r| r.path.starts_with("(0040,A730)"))
+            .any(|r| r.path.to_string().starts_with("(0040,A730)"))
             || output.get(tags::CONTENT_SEQUENCE).is_none()
     );
 }

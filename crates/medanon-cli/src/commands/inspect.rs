@@ -113,7 +113,7 @@ pub fn inspect(file: &Path, json: bool, recipe: Option<&Path>, key: Option<&Path
     let width = report
         .actions
         .iter()
-        .map(|a| a.path.len())
+        .map(|a| a.path.to_string().len())
         .max()
         .unwrap_or(0);
     for action in &report.actions {

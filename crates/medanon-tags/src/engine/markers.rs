@@ -5,7 +5,7 @@ use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, FileMetaTable, InMemDicomObject};
 
-use super::{ActionRecord, Deidentifier};
+use super::{ActionRecord, AttributePath, Deidentifier, Reason};
 use crate::action::is_well_known_uid;
 use crate::error::Result;
 use crate::profile::ProfileOption;
@@ -160,30 +160,30 @@ pub(crate) fn with_new_meta(
     }
     meta.implementation_class_uid = IMPLEMENTATION_CLASS_UID.to_owned();
     meta.implementation_version_name = Some(IMPLEMENTATION_VERSION_NAME.to_owned());
-    for (present, name) in [
+    for (present, element) in [
         (
             meta.source_application_entity_title.take().is_some(),
-            "(0002,0016)",
+            0x0016,
         ),
         (
             meta.sending_application_entity_title.take().is_some(),
-            "(0002,0017)",
+            0x0017,
         ),
         (
             meta.receiving_application_entity_title.take().is_some(),
-            "(0002,0018)",
+            0x0018,
         ),
         (
             meta.private_information_creator_uid.take().is_some(),
-            "(0002,0100)",
+            0x0100,
         ),
-        (meta.private_information.take().is_some(), "(0002,0102)"),
+        (meta.private_information.take().is_some(), 0x0102),
     ] {
         if present {
             records.push(ActionRecord {
-                path: name.to_owned(),
+                path: AttributePath::top(dicom_core::Tag(0x0002, element)),
                 action: "remove",
-                reason: "file meta".to_owned(),
+                reason: Reason::FileMeta,
             });
         }
     }

@@ -62,15 +62,59 @@ impl std::fmt::Debug for Deidentifier {
     }
 }
 
-/// What was done to one attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What was done to one attribute. Serialized (for audit logs) as
+/// `{"path": "(0040,A730)[2].(0040,A160)", "action": "remove", "reason": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionRecord {
-    /// Where: `(0040,A730)[2].(0040,A160)` for a nested attribute.
-    pub path: String,
+    /// Where the attribute is.
+    pub path: AttributePath,
     /// The action's name (`remove`, `empty`, `dummy`, `pseudonymize`, ...).
     pub action: &'static str,
-    /// Why, as text (see [`Reason`]).
-    pub reason: String,
+    /// Why.
+    pub reason: Reason,
+}
+
+impl Serialize for ActionRecord {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut record = serializer.serialize_struct("ActionRecord", 3)?;
+        record.serialize_field("path", &self.path.to_string())?;
+        record.serialize_field("action", self.action)?;
+        record.serialize_field("reason", &self.reason.to_string())?;
+        record.end()
+    }
+}
+
+/// Where an attribute is: the sequences and items enclosing it, then its tag.
+/// Displayed as `(0040,A730)[2].(0040,A160)` (item numbers from 0).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AttributePath {
+    /// Enclosing sequence attributes and the item numbers within them, outermost first.
+    pub items: Vec<(Tag, usize)>,
+    /// The attribute.
+    pub tag: Tag,
+}
+
+impl AttributePath {
+    /// A top-level attribute.
+    pub fn top(tag: Tag) -> Self {
+        AttributePath {
+            items: Vec::new(),
+            tag,
+        }
+    }
+}
+
+impl std::fmt::Display for AttributePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (tag, item) in &self.items {
+            write!(f, "({:04X},{:04X})[{item}].", tag.0, tag.1)?;
+        }
+        write!(f, "({:04X},{:04X})", self.tag.0, self.tag.1)
+    }
 }
 
 /// The result of de-identifying one object.
@@ -191,9 +235,9 @@ impl Deidentifier {
         for (&tag, value) in values {
             set_value(&mut output, tag, value.as_deref());
             records.push(ActionRecord {
-                path: format!("({:04X},{:04X})", tag.0, tag.1),
+                path: AttributePath::top(tag),
                 action: "slice",
-                reason: "batch-level slicing".to_owned(),
+                reason: Reason::Slicing,
             });
         }
         let encrypt_roots = walker.encrypt_roots;

@@ -56,6 +56,10 @@ pub enum Reason {
     Fallback,
     /// A previous de-identification's Encrypted Attributes Sequence.
     PreviousEncryption,
+    /// A file meta attribute that names the sender or holds private data.
+    FileMeta,
+    /// A value chosen by batch-level slicing.
+    Slicing,
 }
 
 impl fmt::Display for Reason {
@@ -83,6 +87,8 @@ impl fmt::Display for Reason {
             Reason::SequenceContent => f.write_str("free text in a replaced or cleaned sequence"),
             Reason::Fallback => f.write_str("action failed, value emptied"),
             Reason::PreviousEncryption => f.write_str("earlier encrypted attributes"),
+            Reason::FileMeta => f.write_str("file meta"),
+            Reason::Slicing => f.write_str("batch-level slicing"),
         }
     }
 }

@@ -9,7 +9,7 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_object::InMemDicomObject;
 use dicom_object::mem::InMemElement;
 
-use super::{ActionRecord, Deidentifier, MAX_SEQUENCE_DEPTH, Reason};
+use super::{ActionRecord, AttributePath, Deidentifier, MAX_SEQUENCE_DEPTH, Reason};
 use crate::action::{ActionContext, Outcome, SequenceOutcome};
 use crate::error::{Error, Result};
 
@@ -248,18 +248,13 @@ impl Walker<'_> {
     }
 
     fn record(&mut self, tag: Tag, action: &'static str, reason: Reason) {
-        let mut path = String::new();
-        for step in &self.path {
-            path.push_str(&format!(
-                "({:04X},{:04X})[{}].",
-                step.tag.0, step.tag.1, step.item
-            ));
-        }
-        path.push_str(&format!("({:04X},{:04X})", tag.0, tag.1));
         self.records.push(ActionRecord {
-            path,
+            path: AttributePath {
+                items: self.path.iter().map(|step| (step.tag, step.item)).collect(),
+                tag,
+            },
             action,
-            reason: reason.to_string(),
+            reason,
         });
     }
 }
