@@ -1,4 +1,13 @@
-//! NIfTI-1 and NIfTI-2 volumes: reading and writing, header anonymization, orthogonal views, and DICOM series to volume.
+//! NIfTI-1 and NIfTI-2 volumes for medanon: reading and writing, header
+//! anonymization, orthogonal views with contrast enhancement, and DICOM
+//! series to volume and back.
 //!
-//! **Status: not implemented yet.** This crate reserves its place in the
-//! medanon workspace; its API arrives in a later release.
+//! **Status: in progress.** [`Volume`] and [`Affine`], the types the other
+//! crates (brain extraction) build on, are here; the rest lands next.
+
+mod error;
+mod volume;
+
+// The public interface is:
+pub use crate::error::{Error, Result};
+pub use crate::volume::{Affine, StoredType, Volume};
