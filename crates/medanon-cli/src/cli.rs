@@ -76,6 +76,32 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
     },
+    /// Render axial, coronal and sagittal views of a NIfTI image or a DICOM
+    /// series (a directory or a multi-frame file) to a PNG.
+    ///
+    /// Views are in anatomical orientation whatever the file's axes
+    /// (neurological: the patient's right on the image's right).
+    View(ViewArgs),
+    /// Convert a DICOM series (a directory or a multi-frame file) into a
+    /// NIfTI image (`.nii` or `.nii.gz`, by OUT's name).
+    ///
+    /// The NIfTI header carries no text from the DICOM files: only the
+    /// voxels, their scaling and the geometry.
+    Convert {
+        /// The DICOM series: a directory of slices or a multi-frame file.
+        input: PathBuf,
+        /// The NIfTI file to write.
+        out: PathBuf,
+        /// Write NIfTI-2 instead of NIfTI-1.
+        #[arg(long)]
+        nifti2: bool,
+        /// The series to convert when the directory holds several.
+        #[arg(long, value_name = "UID")]
+        series: Option<String>,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Restore the originals of de-identified files (a file or a tree) from
     /// their encrypted attributes, into OUT with the same relative layout.
     Reidentify {
@@ -91,10 +117,80 @@ pub enum Command {
     },
 }
 
+/// Arguments of `medanon view`.
+#[derive(Debug, clap::Args)]
+pub struct ViewArgs {
+    /// A NIfTI image, a DICOM series directory, or a multi-frame DICOM file.
+    pub input: PathBuf,
+    /// The PNG to write.
+    #[arg(long, value_name = "PNG")]
+    pub out: PathBuf,
+    /// The voxel the three planes go through, `i,j,k` [default: the centre].
+    #[arg(long, value_name = "I,J,K", value_parser = parse_slice)]
+    pub slice: Option<[usize; 3]>,
+    /// Contrast enhancement of the enhanced row (the top row is always a
+    /// robust percentile window).
+    #[arg(long, value_enum, default_value_t = EnhanceArg::Clahe)]
+    pub enhance: EnhanceArg,
+    /// Which view: all three planes side by side (default) or one.
+    #[arg(long, value_enum, default_value_t = PlaneArg::All)]
+    pub plane: PlaneArg,
+    /// Only the enhanced views, without the original row above them.
+    #[arg(long)]
+    pub no_original: bool,
+    /// The time point of a 4-D image.
+    #[arg(long, default_value_t = 0)]
+    pub frame: usize,
+    /// Replace the PNG if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--enhance` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnhanceArg {
+    /// The robust percentile window only.
+    None,
+    /// Robust percentile window (0.5th to 99.5th percentile).
+    Percentile,
+    /// Global histogram equalization.
+    Equalize,
+    /// Contrast-limited adaptive histogram equalization.
+    Clahe,
+}
+
+/// `--plane` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlaneArg {
+    /// Axial, coronal and sagittal side by side.
+    All,
+    /// Axial only.
+    Axial,
+    /// Coronal only.
+    Coronal,
+    /// Sagittal only.
+    Sagittal,
+}
+
+/// Parses `i,j,k`.
+fn parse_slice(text: &str) -> Result<[usize; 3], String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [i, j, k] = parts.as_slice() else {
+        return Err("expected three voxel indices, as in 90,108,90".to_owned());
+    };
+    let index = |s: &str| {
+        s.parse::<usize>()
+            .map_err(|_| format!("`{s}` is not a voxel index"))
+    };
+    Ok([index(i)?, index(j)?, index(k)?])
+}
+
 /// Arguments of `medanon anonymize`.
 #[derive(Debug, clap::Args)]
 pub struct AnonymizeArgs {
-    /// A DICOM file, or a directory searched recursively.
+    /// A DICOM or NIfTI file, or a directory searched recursively. NIfTI
+    /// images (`.nii`, `.nii.gz`, `.hdr`/`.img`) get their header text and
+    /// extensions removed and their BIDS sidecar (`.json` beside them) cleaned.
     pub input: PathBuf,
     /// Output directory: must not exist or be empty (see --force); never IN,
     /// inside IN, or around IN.

@@ -9,7 +9,7 @@
 //! | De-identify DICOM attributes (PS3.15 Annex E), recipes, strategies, slicing, re-identification | [`tags`] | in progress |
 //! | Decode and render pixel data, clean burned-in text | `pixels` | planned |
 //! | Brain extraction (skull stripping) | `bet` | planned |
-//! | NIfTI volumes, header anonymization, views | `nifti` | planned |
+//! | NIfTI volumes, header anonymization, views, DICOM series to volume | [`nifti`] | in progress |
 //!
 //! ```
 //! use medanon::crypto::{KeySet, Scheme};
@@ -37,7 +37,6 @@ pub use medanon_pixels as pixels;
 pub use medanon_bet as bet;
 
 #[cfg(feature = "nifti")]
-#[doc(hidden)]
 pub use medanon_nifti as nifti;
 
 // The README's examples are compiled and run as doctests.

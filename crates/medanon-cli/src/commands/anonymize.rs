@@ -20,13 +20,16 @@ use medanon::crypto::{KeySet, PseudonymKey};
 use medanon::tags::{ActionRecord, Deidentifier, Error, Recipe, parse_dicom, write_dicom_atomic};
 use rayon::prelude::*;
 
-use super::audit::{AuditLine, AuditLog, Status};
+use medanon::nifti::{FilePolicy, anonymize_file};
+
+use super::audit::{AuditLine, AuditLog, NiftiAudit, Status};
 use super::batch::{
     Counters, Input, Progress, check_output_dir, check_side_file, describe, find_inputs, hex,
     read_input, resolve, sanitize_component, slash_path, thread_pool,
 };
 use super::crypto::load_keys;
 use super::slicing::{self, AFTER_REPORT, BEFORE_REPORT};
+use super::volume::is_nifti_name;
 use crate::cli::{AnonymizeArgs, LayoutArg};
 
 /// Default name of the audit log in OUT.
@@ -135,6 +138,7 @@ pub fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
             status: Status::Failed,
             error: Some(hidden),
             actions: &[],
+            nifti: None,
         });
     }
 
@@ -171,6 +175,50 @@ pub fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
     Ok(exit_status(&counters))
 }
 
+/// What a file is, for NIfTI handling.
+enum NiftiKind {
+    /// A NIfTI image (`.nii`, `.nii.gz`, or the header of a pair).
+    Image,
+    /// A file that belongs to an image beside it.
+    Companion(&'static str),
+}
+
+/// Tells NIfTI images and their companions (by name and siblings) apart
+/// from everything else.
+fn nifti_kind(path: &Path) -> Option<NiftiKind> {
+    if is_nifti_name(path) {
+        return Some(NiftiKind::Image);
+    }
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let sibling = |suffix: &str| {
+        let stem = path.file_name()?.to_string_lossy().into_owned();
+        let stem = &stem[..stem.rfind('.')?];
+        Some(path.with_file_name(format!("{stem}{suffix}")).is_file())
+    };
+    if name.ends_with(".img") && sibling(".hdr") == Some(true) {
+        return Some(NiftiKind::Companion("the data of a .hdr/.img pair"));
+    }
+    if name.ends_with(".json")
+        && [".nii", ".nii.gz", ".hdr"]
+            .iter()
+            .any(|suffix| sibling(suffix) == Some(true))
+    {
+        return Some(NiftiKind::Companion("the sidecar of a NIfTI image"));
+    }
+    None
+}
+
+/// A NIfTI error's message without the input's path.
+fn nifti_error_text(error: &medanon::nifti::Error, path: &Path) -> String {
+    let text = error.to_string();
+    let shown = path.display().to_string();
+    if shown.is_empty() {
+        text
+    } else {
+        text.replace(&shown, "<input>")
+    }
+}
+
 /// 0 when nothing failed, 2 otherwise.
 pub fn exit_status(counters: &Counters) -> ExitCode {
     if counters.failures() == 0 {
@@ -203,6 +251,8 @@ pub struct Outcome {
     pub shown: Option<String>,
     /// What was done to its attributes.
     pub actions: Vec<ActionRecord>,
+    /// For a NIfTI image: what its header and sidecar cleaning did.
+    pub nifti: Option<NiftiAudit>,
 }
 
 impl Outcome {
@@ -214,6 +264,7 @@ impl Outcome {
             error: None,
             shown: None,
             actions,
+            nifti: None,
         }
     }
 
@@ -225,6 +276,21 @@ impl Outcome {
             error: Some("not a DICOM file".to_owned()),
             shown: None,
             actions: Vec::new(),
+            nifti: None,
+        }
+    }
+
+    /// A file handled together with its image: the data file of a
+    /// `.hdr`/`.img` pair, or the BIDS sidecar of an image.
+    fn companion(what: &str) -> Self {
+        Outcome {
+            digest: None,
+            output: None,
+            status: Status::Skipped,
+            error: Some(format!("{what} (handled with its image)")),
+            shown: None,
+            actions: Vec::new(),
+            nifti: None,
         }
     }
 
@@ -237,6 +303,7 @@ impl Outcome {
             shown: Some(format!("{}: {message}", input.path.display())),
             error: Some(message),
             actions: Vec::new(),
+            nifti: None,
         }
     }
 }
@@ -292,6 +359,11 @@ impl Job<'_> {
     /// De-identifies one input (with its sliced values, when slicing) and
     /// writes it.
     fn process(&self, input: &Input, values: Option<&SlicedValues>) -> Outcome {
+        match nifti_kind(&input.path) {
+            Some(NiftiKind::Image) => return self.process_nifti(input),
+            Some(NiftiKind::Companion(what)) => return Outcome::companion(what),
+            None => {}
+        }
         let (digest, object) = match self.open(input) {
             Ok(opened) => opened,
             Err(outcome) => return *outcome,
@@ -352,6 +424,64 @@ impl Job<'_> {
         }
     }
 
+    /// De-identifies a NIfTI image: header text and extensions removed, its
+    /// sidecar (`.json` beside it) cleaned into one beside the output.
+    fn process_nifti(&self, input: &Input) -> Outcome {
+        let bytes = match read_input(&input.path) {
+            Ok(bytes) => bytes,
+            Err(message) => return Outcome::failed(input, None, message),
+        };
+        self.counters
+            .bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let digest = self.digest_key.digest(AUDIT_DIGEST_PURPOSE, &bytes);
+        drop(bytes);
+        let fail = |message: String| Outcome::failed(input, Some(digest), message);
+        let name = input.path.to_string_lossy().to_ascii_lowercase();
+        let extension = if name.ends_with(".nii.gz") {
+            "nii.gz"
+        } else {
+            "nii"
+        };
+        let rel: PathBuf = match self.layout {
+            LayoutArg::Pseudonymous => [
+                "nifti".to_owned(),
+                format!("{}.{extension}", hex(&digest[..8])),
+            ]
+            .iter()
+            .collect(),
+            LayoutArg::Mirror if name.ends_with(".hdr") => input.rel.with_extension("nii"),
+            LayoutArg::Mirror => input.rel.clone(),
+        };
+        if self.reserved.contains(&self.out_abs.join(&rel)) {
+            return fail(format!(
+                "the output path {} is taken by the audit log or a k-anonymity report",
+                slash_path(&rel)
+            ));
+        }
+        let path = self.out.join(&rel);
+        if let Some(parent) = path.parent() {
+            if let Err(e) = fs::create_dir_all(parent) {
+                return fail(format!("cannot create an output directory: {e}"));
+            }
+        }
+        let policy = FilePolicy {
+            overwrite: self.force,
+            ..FilePolicy::default()
+        };
+        match anonymize_file(&input.path, &path, &policy) {
+            Ok(report) => Outcome {
+                nifti: Some(NiftiAudit {
+                    header: report.header,
+                    sidecar: report.sidecar.map(|(_, sidecar)| sidecar),
+                }),
+                ..Outcome::ok(digest, rel, Vec::new())
+            },
+            // The message names the input file: keep only what follows it.
+            Err(e) => fail(nifti_error_text(&e, &input.path)),
+        }
+    }
+
     /// Counts, reports and logs one outcome.
     fn finish(&self, outcome: Outcome, progress: &Progress, audit: &AuditLog) {
         let counter = match outcome.status {
@@ -369,6 +499,7 @@ impl Job<'_> {
             status: outcome.status,
             error: outcome.error.as_deref(),
             actions: &outcome.actions,
+            nifti: outcome.nifti.as_ref(),
         });
         progress.inc();
     }

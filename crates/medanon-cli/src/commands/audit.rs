@@ -42,6 +42,19 @@ pub struct AuditLine<'a> {
     pub error: Option<&'a str>,
     /// What was done to each changed attribute.
     pub actions: &'a [ActionRecord],
+    /// For a NIfTI image: what its header and sidecar cleaning found and did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nifti: Option<&'a NiftiAudit>,
+}
+
+/// The audit record of a NIfTI image (field names, extension codes and
+/// sizes, removed sidecar keys; never their values).
+#[derive(Debug, Clone, Serialize)]
+pub struct NiftiAudit {
+    /// The header's report.
+    pub header: medanon::nifti::AnonymizeReport,
+    /// The sidecar's report, when the image had one.
+    pub sidecar: Option<medanon::nifti::SidecarReport>,
 }
 
 /// The log being written.

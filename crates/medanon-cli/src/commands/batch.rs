@@ -330,7 +330,7 @@ impl Counters {
         let files = ok + skipped + failed;
         let mb = bytes as f64 / 1e6;
         format!(
-            "medanon: {files} files: {ok} {done}, {skipped} skipped (not DICOM), {failed} \
+            "medanon: {files} files: {ok} {done}, {skipped} skipped (not DICOM, or read with their image), {failed} \
              failed; {mb:.1} MB read in {secs:.2} s ({:.1} files/s, {:.1} MB/s)",
             files as f64 / secs,
             mb / secs

@@ -13,6 +13,7 @@ mod crypto;
 mod inspect;
 mod reidentify;
 mod slicing;
+mod volume;
 
 /// Runs the parsed command line. `Ok` carries the exit status: 0, or 2 when
 /// some files of a batch failed; errors that stop the run are `Err` (status 1).
@@ -44,6 +45,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             recipe.as_deref(),
             key.as_deref(),
         )),
+        Command::View(args) => done(volume::view(&args)),
+        Command::Convert {
+            input,
+            out,
+            nifti2,
+            series,
+            force,
+        } => done(volume::convert(&input, &out, nifti2, series, force)),
         Command::Reidentify {
             input,
             out,
