@@ -397,18 +397,10 @@ impl Job<'_> {
                 .collect()
             }
         };
-        if self.reserved.contains(&self.out_abs.join(&rel)) {
-            return fail(format!(
-                "the output path {} is taken by the audit log or a k-anonymity report",
-                slash_path(&rel)
-            ));
-        }
-        let path = self.out.join(&rel);
-        if let Some(parent) = path.parent() {
-            if let Err(e) = fs::create_dir_all(parent) {
-                return fail(format!("cannot create an output directory: {e}"));
-            }
-        }
+        let path = match self.output_path(&rel) {
+            Ok(path) => path,
+            Err(message) => return fail(message),
+        };
         match write_dicom_atomic(&object, &path, self.force) {
             Ok(()) => Outcome::ok(digest, rel, report.actions),
             Err(Error::OutputExists { .. }) => fail(format!(
@@ -422,6 +414,23 @@ impl Job<'_> {
                 slash_path(&rel)
             )),
         }
+    }
+
+    /// The output path of `rel` (relative to OUT), its directories created;
+    /// refused when the audit log or a report owns it.
+    fn output_path(&self, rel: &Path) -> Result<PathBuf, String> {
+        if self.reserved.contains(&self.out_abs.join(rel)) {
+            return Err(format!(
+                "the output path {} is taken by the audit log or a k-anonymity report",
+                slash_path(rel)
+            ));
+        }
+        let path = self.out.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create an output directory: {e}"))?;
+        }
+        Ok(path)
     }
 
     /// De-identifies a NIfTI image: header text and extensions removed, its
@@ -453,18 +462,10 @@ impl Job<'_> {
             LayoutArg::Mirror if name.ends_with(".hdr") => input.rel.with_extension("nii"),
             LayoutArg::Mirror => input.rel.clone(),
         };
-        if self.reserved.contains(&self.out_abs.join(&rel)) {
-            return fail(format!(
-                "the output path {} is taken by the audit log or a k-anonymity report",
-                slash_path(&rel)
-            ));
-        }
-        let path = self.out.join(&rel);
-        if let Some(parent) = path.parent() {
-            if let Err(e) = fs::create_dir_all(parent) {
-                return fail(format!("cannot create an output directory: {e}"));
-            }
-        }
+        let path = match self.output_path(&rel) {
+            Ok(path) => path,
+            Err(message) => return fail(message),
+        };
         let policy = FilePolicy {
             overwrite: self.force,
             ..FilePolicy::default()
