@@ -6,10 +6,10 @@
 //! | Task | Module | Status |
 //! |---|---|---|
 //! | Encrypt originals (Fernet, AES-256-GCM), keyed pseudonyms, UIDs, date shifts, key files | [`crypto`] | ready |
-//! | De-identify DICOM attributes (PS3.15 Annex E), recipes, strategies, slicing, re-identification | [`tags`] | in progress |
+//! | De-identify DICOM attributes (PS3.15 Annex E), recipes, strategies, slicing, re-identification | [`tags`] | ready |
 //! | Decode and render pixel data, clean burned-in text | `pixels` | planned |
 //! | Brain extraction (skull stripping) | `bet` | planned |
-//! | NIfTI volumes, header anonymization, views, DICOM series to volume | [`nifti`] | in progress |
+//! | NIfTI volumes, header anonymization, views, DICOM series to volume | [`nifti`] | ready |
 //!
 //! ```
 //! use medanon::crypto::{KeySet, Scheme};
