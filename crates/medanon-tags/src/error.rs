@@ -5,8 +5,6 @@
 
 use std::path::PathBuf;
 
-use dicom_core::Tag;
-
 /// A `Result` with this crate's [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -53,17 +51,6 @@ pub enum Error {
     Unsupported {
         /// The input file (empty for objects given in memory).
         path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-
-    /// A value needed to de-identify could not be read.
-    #[error("cannot read attribute {tag} of {}: {reason}", path.display())]
-    Attribute {
-        /// The input file (empty for objects given in memory).
-        path: PathBuf,
-        /// The attribute.
-        tag: Tag,
         /// What is wrong.
         reason: String,
     },
@@ -123,7 +110,6 @@ impl Error {
             | Error::Parse { path, .. }
             | Error::LimitExceeded { path, .. }
             | Error::Unsupported { path, .. }
-            | Error::Attribute { path, .. }
             | Error::Reidentify { path, .. }
             | Error::Internal { path } => Some(path),
             _ => None,

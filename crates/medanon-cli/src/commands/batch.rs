@@ -206,9 +206,6 @@ pub fn describe(err: &Error, path: &Path) -> String {
         Error::Parse { reason, .. } => format!("cannot parse the file: {reason}"),
         Error::LimitExceeded { reason, .. } => format!("the file exceeds a limit: {reason}"),
         Error::Unsupported { reason, .. } => format!("cannot de-identify the file: {reason}"),
-        Error::Attribute { tag, reason, .. } => {
-            format!("cannot read attribute {tag}: {reason}")
-        }
         Error::Write { reason, .. } => format!("cannot write the output: {reason}"),
         Error::OutputExists { .. } => "the output file already exists (another input has the \
              same output path, for example the same SOP Instance UID; --force replaces it)"
