@@ -102,6 +102,16 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Extract the brain (BET): write IN with every voxel outside the brain
+    /// set to 0.
+    ///
+    /// IN is a NIfTI image (3-D, or 4-D with one volume) or a DICOM series (a
+    /// directory or a multi-frame file). OUT is a NIfTI file with the
+    /// input's header, datatype and affine for a NIfTI input, and a
+    /// directory holding a derived DICOM series of the same geometry for a
+    /// series (a NIfTI file if OUT is named .nii or .nii.gz). Outputs appear
+    /// together once all are written, or not at all.
+    SkullStrip(SkullStripArgs),
     /// Restore the originals of de-identified files (a file or a tree) from
     /// their encrypted attributes, into OUT with the same relative layout.
     Reidentify {
@@ -144,6 +154,56 @@ pub struct ViewArgs {
     /// Replace the PNG if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Arguments of `medanon skull-strip`.
+#[derive(Debug, clap::Args)]
+pub struct SkullStripArgs {
+    /// A NIfTI image, a DICOM series directory, or a multi-frame DICOM file.
+    pub input: PathBuf,
+    /// The brain: a NIfTI file, or a directory for a DICOM series.
+    pub out: PathBuf,
+    /// Fractional intensity threshold, 0 to 1: smaller values give larger
+    /// brain outlines.
+    #[arg(
+        short = 'f',
+        long,
+        value_name = "F",
+        default_value_t = 0.5,
+        allow_negative_numbers = true
+    )]
+    pub fractional_threshold: f64,
+    /// Vertical gradient of the threshold, -1 to 1: positive values give a
+    /// larger outline at the bottom and a smaller one at the top.
+    #[arg(
+        short = 'g',
+        long,
+        value_name = "G",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub vertical_gradient: f64,
+    /// Also write the brain mask: NIfTI (.nii or .nii.gz), 8-bit 0/1, with
+    /// the input's affine.
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
+    /// Also write the brain surface as an OFF mesh (world millimetres, RAS+).
+    #[arg(long, value_name = "FILE")]
+    pub mesh: Option<PathBuf>,
+    /// Also estimate the skull and write it as a mask like --mask.
+    #[arg(long, value_name = "FILE")]
+    pub skull: Option<PathBuf>,
+    /// Re-estimate the centre from the brain found and run again until it
+    /// settles: for images with a neck or a large field of view.
+    #[arg(long)]
+    pub robust: bool,
+    /// The series to use when the directory holds several.
+    #[arg(long, value_name = "UID")]
+    pub series: Option<String>,
+    /// Replace existing outputs (a series directory only if it holds
+    /// nothing but .dcm files).
+    #[arg(long, alias = "force")]
+    pub overwrite: bool,
 }
 
 /// `--enhance` values.

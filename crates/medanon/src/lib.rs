@@ -8,7 +8,7 @@
 //! | Encrypt originals (Fernet, AES-256-GCM), keyed pseudonyms, UIDs, date shifts, key files | [`crypto`] | ready |
 //! | De-identify DICOM attributes (PS3.15 Annex E), recipes, strategies, slicing, re-identification | [`tags`] | ready |
 //! | Decode and render pixel data, clean burned-in text | `pixels` | planned |
-//! | Brain extraction (skull stripping) | `bet` | planned |
+//! | Brain extraction (skull stripping) by BET surface evolution | [`bet`] | ready |
 //! | NIfTI volumes, header anonymization, views, DICOM series to volume | [`nifti`] | ready |
 //!
 //! ```
@@ -33,7 +33,6 @@ pub use medanon_tags as tags;
 pub use medanon_pixels as pixels;
 
 #[cfg(feature = "bet")]
-#[doc(hidden)]
 pub use medanon_bet as bet;
 
 #[cfg(feature = "nifti")]

@@ -12,6 +12,7 @@ mod batch;
 mod crypto;
 mod inspect;
 mod reidentify;
+mod skull_strip;
 mod slicing;
 mod volume;
 
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             series,
             force,
         } => done(volume::convert(&input, &out, nifti2, series, force)),
+        Command::SkullStrip(args) => done(skull_strip::skull_strip(&args)),
         Command::Reidentify {
             input,
             out,

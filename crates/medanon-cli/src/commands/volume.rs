@@ -1,12 +1,13 @@
-//! `view` and `convert`: volumes from NIfTI files and DICOM series.
+//! `view` and `convert`, and the reading of NIfTI files and DICOM series
+//! into volumes that `skull-strip` shares with them.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use medanon::nifti::{
-    Enhance, NiftiImage, NiftiVersion, Plane, SeriesOptions, ViewOptions, Volume, WriteOptions,
-    read_volume, render_comparison, render_montage, render_plane, series_to_volume_with,
-    write_volume_with,
+    Enhance, NiftiImage, NiftiVersion, Plane, SeriesOptions, SeriesVolume, ViewOptions, Volume,
+    WriteOptions, read_volume, render_comparison, render_montage, render_plane,
+    series_to_volume_with, write_volume_with,
 };
 
 use crate::cli::{EnhanceArg, PlaneArg, ViewArgs};
@@ -20,10 +21,51 @@ pub fn is_nifti_name(path: &Path) -> bool {
     name.ends_with(".nii") || name.ends_with(".nii.gz") || name.ends_with(".hdr")
 }
 
-/// The volume of a NIfTI file, or of a DICOM series (a directory or a file).
-fn load_volume(input: &Path, series: Option<String>) -> Result<Volume> {
-    if input.is_file() && is_nifti_name(input) {
-        return Ok(read_volume(input)?.volume);
+/// Fails unless `path` is named like a NIfTI file medanon can write
+/// (`.nii` or `.nii.gz`).
+pub fn check_nifti_output_name(path: &Path) -> Result<()> {
+    if !is_nifti_name(path)
+        || path
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".hdr")
+    {
+        bail!(
+            "{}: the output must be named .nii or .nii.gz",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether `input` is read as a NIfTI file (else as a DICOM series).
+pub fn is_nifti_input(input: &Path) -> bool {
+    input.is_file() && is_nifti_name(input)
+}
+
+/// A volume as read, with what is needed to write a result back the same way.
+pub enum Loaded {
+    /// A NIfTI image with its header and extensions.
+    Nifti(Box<NiftiImage>),
+    /// A DICOM series with its template.
+    Series(Box<SeriesVolume>),
+}
+
+impl Loaded {
+    /// The volume alone.
+    pub fn into_volume(self) -> Volume {
+        match self {
+            Loaded::Nifti(image) => image.volume,
+            Loaded::Series(series) => series.volume,
+        }
+    }
+}
+
+/// Reads a NIfTI file, or a DICOM series (a directory or a file; `series`
+/// picks one when the directory holds several).
+pub fn load(input: &Path, series: Option<&str>) -> Result<Loaded> {
+    if is_nifti_input(input) {
+        return Ok(Loaded::Nifti(Box::new(read_volume(input)?)));
     }
     let mut options = SeriesOptions::default();
     if let Some(uid) = series {
@@ -31,7 +73,7 @@ fn load_volume(input: &Path, series: Option<String>) -> Result<Volume> {
     }
     let loaded = series_to_volume_with(&[input.to_owned()], &options)
         .with_context(|| format!("cannot read a volume from {}", input.display()))?;
-    Ok(loaded.volume)
+    Ok(Loaded::Series(Box::new(loaded)))
 }
 
 /// `medanon view`.
@@ -42,7 +84,7 @@ pub fn view(args: &ViewArgs) -> Result<()> {
             args.out.display()
         );
     }
-    let volume = load_volume(&args.input, None)?;
+    let volume = load(&args.input, None)?.into_volume();
     let enhance = match args.enhance {
         EnhanceArg::None | EnhanceArg::Percentile => Enhance::Percentile,
         EnhanceArg::Equalize => Enhance::Equalize,
@@ -85,13 +127,8 @@ pub fn convert(
     series: Option<String>,
     force: bool,
 ) -> Result<()> {
-    if !is_nifti_name(out) || out.to_string_lossy().to_ascii_lowercase().ends_with(".hdr") {
-        bail!(
-            "{}: the output must be named .nii or .nii.gz",
-            out.display()
-        );
-    }
-    let volume = load_volume(input, series)?;
+    check_nifti_output_name(out)?;
+    let volume = load(input, series.as_deref())?.into_volume();
     let image = NiftiImage::new(volume);
     let version = if nifti2 {
         NiftiVersion::Nifti2
