@@ -1,12 +1,16 @@
 //! The optional skull estimate: searching outward from the brain surface.
 //!
-//! In T1-weighted images bone is dark and the scalp outside it bright. From
-//! each vertex of the brain surface the search walks out along the normal
-//! to the darkest point within [`SEARCH_MM`], then on to where the
-//! intensity first rises above the background threshold again: the outer
-//! edge of the skull. Those distances, smoothed over the mesh, move a copy
-//! of the brain surface out to the skull's outer surface. The skull mask is
-//! the dark voxels between the two surfaces.
+//! In T1-weighted images CSF and bone are dark and the tissue outside the
+//! bone (marrow, muscle, fat) bright. From each vertex of the brain surface
+//! the search walks out along the normal, within [`SEARCH_MM`], through the
+//! last of the brain into the dark band, then through it to where the
+//! intensity rises above the background threshold again: the outer edge of
+//! the dark bone (its inner table where bright marrow follows). Where no
+//! bright tissue follows within reach (a stripped image, the edge of the
+//! field of view) no skull is marked. Those distances, smoothed over the
+//! mesh, move a copy of the brain surface out to the skull's outer surface;
+//! the skull mask is the dark voxels between the two surfaces (CSF
+//! included: T1 contrast does not separate the two).
 
 use ndarray::{Array3, Zip};
 
@@ -29,6 +33,7 @@ pub fn estimate_skull(
     let normals = mesh.vertex_normals();
     let step = image.voxel_size().into_iter().fold(1.0, f64::min);
     let steps = (SEARCH_MM / step).round() as usize;
+    let dark = head.t2 + 0.5 * (head.median - head.t2);
     let mut depth: Vec<f64> = mesh
         .vertices
         .iter()
@@ -37,12 +42,19 @@ pub fn estimate_skull(
             let p = image.to_voxel(x);
             let d = image.direction_to_voxel(n).map(|c| c * step);
             let at = |i: usize| image.sample(std::array::from_fn(|a| p[a] + i as f64 * d[a]));
-            let darkest = (0..=steps)
-                .min_by(|&a, &b| at(a).total_cmp(&at(b)))
-                .unwrap_or(0);
-            let outer = (darkest..=steps)
-                .find(|&i| at(i) > head.threshold)
-                .unwrap_or(darkest);
+            // Out through the last of the brain to the dark CSF and bone,
+            // then through them to the bright tissue outside the bone.
+            let mut i = 0;
+            while i <= steps && at(i) >= dark {
+                i += 1;
+            }
+            let inner = i;
+            while i <= steps && at(i) <= head.threshold {
+                i += 1;
+            }
+            // No bright tissue within reach (a stripped image, the edge of
+            // the field of view): no skull found here.
+            let outer = if i <= steps { i } else { inner };
             outer as f64 * step
         })
         .collect();
@@ -68,7 +80,6 @@ pub fn estimate_skull(
         triangles: mesh.triangles.clone(),
     };
     let mut skull = fill_mesh(image, &outer);
-    let dark = head.t2 + 0.5 * (head.median - head.t2);
     Zip::from(&mut skull)
         .and(brain)
         .and(&image.data())
