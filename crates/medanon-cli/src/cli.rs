@@ -151,6 +151,13 @@ pub struct ViewArgs {
     /// The time point of a 4-D image.
     #[arg(long, default_value_t = 0)]
     pub frame: usize,
+    /// Draw this mask over the three-plane views, in red (outline and a
+    /// light fill): a 3-D NIfTI image with the input's i,j,k shape, such as
+    /// the one `skull-strip --mask` writes; voxels above 0.5 are inside.
+    /// Without --slice the planes then go through the mask's centroid voxel
+    /// instead of the image's centre. Not with a single --plane.
+    #[arg(long, value_name = "MASK")]
+    pub overlay: Option<PathBuf>,
     /// Replace the PNG if it exists.
     #[arg(long)]
     pub force: bool,

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use medanon::nifti::{
-    Enhance, NiftiImage, NiftiVersion, Plane, SeriesOptions, SeriesVolume, ViewOptions, Volume,
-    WriteOptions, read_volume, render_comparison, render_montage, render_plane,
-    series_to_volume_with, write_volume_with,
+    Enhance, Image, NiftiImage, NiftiVersion, OverlayStyle, Plane, SeriesOptions, SeriesVolume,
+    ViewOptions, Volume, WriteOptions, read_volume, render_comparison, render_montage,
+    render_montage_with_overlay, render_plane, series_to_volume_with, write_volume_with,
 };
+use ndarray::{Array3, ArrayView3};
 
 use crate::cli::{EnhanceArg, PlaneArg, ViewArgs};
 
@@ -84,7 +85,14 @@ pub fn view(args: &ViewArgs) -> Result<()> {
             args.out.display()
         );
     }
+    if args.overlay.is_some() && args.plane != PlaneArg::All {
+        bail!("--overlay draws the three planes: it does not go with a single --plane");
+    }
     let volume = load(&args.input, None)?.into_volume();
+    let mask = match &args.overlay {
+        Some(path) => Some(read_mask(path, volume.shape3())?),
+        None => None,
+    };
     let enhance = match args.enhance {
         EnhanceArg::None | EnhanceArg::Percentile => Enhance::Percentile,
         EnhanceArg::Equalize => Enhance::Equalize,
@@ -95,6 +103,11 @@ pub fn view(args: &ViewArgs) -> Result<()> {
         .with_frame(args.frame);
     if let Some(slice) = args.slice {
         options = options.with_slice(slice);
+    } else if let Some(mask) = &mask {
+        match centroid(mask.view()) {
+            Some(voxel) => options = options.with_slice(voxel),
+            None => eprintln!("medanon: the mask is empty: nothing to draw over the image"),
+        }
     }
     let plane = match args.plane {
         PlaneArg::All => None,
@@ -103,10 +116,21 @@ pub fn view(args: &ViewArgs) -> Result<()> {
         PlaneArg::Sagittal => Some(Plane::Sagittal),
     };
     let compare = !args.no_original && args.enhance != EnhanceArg::None;
-    let image = match (plane, compare) {
-        (Some(plane), _) => render_plane(&volume, plane, &options)?,
-        (None, true) => render_comparison(&volume, &options)?,
-        (None, false) => render_montage(&volume, &options)?,
+    let image = match (&mask, plane, compare) {
+        (Some(mask), _, true) => {
+            // As `render_comparison`: the percentile window above, enhanced below.
+            let style = OverlayStyle::default();
+            let plain = options.clone().with_enhance(Enhance::Percentile);
+            let top = render_montage_with_overlay(&volume, mask.view(), style, &plain)?;
+            let bottom = render_montage_with_overlay(&volume, mask.view(), style, &options)?;
+            stack(&top, &bottom)
+        }
+        (Some(mask), _, false) => {
+            render_montage_with_overlay(&volume, mask.view(), OverlayStyle::default(), &options)?
+        }
+        (None, Some(plane), _) => render_plane(&volume, plane, &options)?,
+        (None, None, true) => render_comparison(&volume, &options)?,
+        (None, None, false) => render_montage(&volume, &options)?,
     };
     image.write_png(&args.out)?;
     let [i, j, k] = volume.shape3();
@@ -117,6 +141,63 @@ pub fn view(args: &ViewArgs) -> Result<()> {
         image.height
     );
     Ok(())
+}
+
+/// Reads `view --overlay`'s mask: a 3-D NIfTI image of `shape` voxels,
+/// inside where above 0.5.
+fn read_mask(path: &Path, shape: [usize; 3]) -> Result<Array3<bool>> {
+    let volume = read_volume(path).context("--overlay")?.volume;
+    let volumes = volume.time_points();
+    let frame = match volume.frame(0) {
+        Some(frame) if volumes == 1 => frame,
+        _ => bail!(
+            "the mask {} holds {volumes} volumes: it must be 3-D",
+            path.display()
+        ),
+    };
+    let [a, b, c] = volume.shape3();
+    let [i, j, k] = shape;
+    if [a, b, c] != shape {
+        bail!(
+            "the mask {} is {a}×{b}×{c} voxels, the image {i}×{j}×{k}: they must match",
+            path.display()
+        );
+    }
+    Ok(frame.mapv(|v| v > 0.5))
+}
+
+/// The voxel nearest the centroid of the inside of `mask`; `None` if empty.
+fn centroid(mask: ArrayView3<'_, bool>) -> Option<[usize; 3]> {
+    let mut sum = [0.0f64; 3];
+    let mut count = 0u64;
+    for ((i, j, k), _) in mask.indexed_iter().filter(|&(_, &inside)| inside) {
+        sum[0] += i as f64;
+        sum[1] += j as f64;
+        sum[2] += k as f64;
+        count += 1;
+    }
+    let (a, b, c) = mask.dim();
+    let last = [a, b, c].map(|n| n.saturating_sub(1));
+    (count > 0).then(|| {
+        [0, 1, 2].map(|axis| ((sum[axis] / count as f64).round() as usize).min(last[axis]))
+    })
+}
+
+/// `top` above `bottom` (the same channels), 6 black rows apart, as
+/// `render_comparison` lays out its two montages.
+fn stack(top: &Image, bottom: &Image) -> Image {
+    const GAP: usize = 6;
+    let channels = top.channels;
+    let width = top.width.max(bottom.width);
+    let mut out = Image::new(width, top.height + GAP + bottom.height, channels);
+    for (image, y0) in [(top, 0), (bottom, top.height + GAP)] {
+        let stride = image.width * channels;
+        for (row, src) in image.pixels.chunks_exact(stride).enumerate() {
+            let start = (y0 + row) * width * channels;
+            out.pixels[start..start + stride].copy_from_slice(src);
+        }
+    }
+    out
 }
 
 /// `medanon convert`.
