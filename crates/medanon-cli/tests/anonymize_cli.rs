@@ -13,7 +13,14 @@ use medanon::tags::{Limits, open_dicom, parse_tag};
 /// or the audit log. (The date folder is matched with its hyphens: four
 /// digits alone turn up in random `2.25.` UIDs about once in twenty runs.)
 const IDENTIFYING: [&str; 8] = [
-    "DOE", "JOHN", "SMITH", "JANE", "1990-01-01", "scan", "head", "README",
+    "DOE",
+    "JOHN",
+    "SMITH",
+    "JANE",
+    "1990-01-01",
+    "scan",
+    "head",
+    "README",
 ];
 
 fn testdata() -> Option<PathBuf> {

@@ -12,13 +12,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
+use medanon::bet::{BetOutput, BetParams, Image, extract};
 use medanon::nifti::{
     Affine, DeriveOptions, NiftiHeader, NiftiImage, NiftiVersion, SeriesOptions, StoredType,
     Volume, WriteOptions, list_series, volume_to_series, write_series, write_volume_with,
 };
-use medanon_bet::{BetOutput, BetParams, Image, extract};
 use ndarray::{Array3, Axis};
-use tempfile::TempDir;
 
 use super::volume::{Loaded, check_nifti_output_name, is_nifti_input, is_nifti_name, load};
 use crate::cli::SkullStripArgs;
@@ -295,10 +294,47 @@ struct Staging {
     moves: Vec<Move>,
 }
 
+/// A new hidden directory beside an output, removed with its contents
+/// when dropped.
+struct HiddenDir(PathBuf);
+
+impl HiddenDir {
+    fn new_in(parent: &Path) -> std::io::Result<HiddenDir> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let mut attempt = 0u32;
+        loop {
+            let path = parent.join(format!(
+                ".medanon-skull-strip-{}-{stamp:x}-{attempt}",
+                std::process::id()
+            ));
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(HiddenDir(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 1000 => {
+                    attempt += 1
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for HiddenDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
 /// One staged output.
 struct Move {
     /// Its hidden directory.
-    dir: TempDir,
+    dir: HiddenDir,
     /// `dir/new/<name>`.
     staged: PathBuf,
     /// Where it goes.
@@ -315,9 +351,7 @@ impl Staging {
     /// The temporary path to write the output that goes to `target`.
     fn stage(&mut self, target: &Path) -> Result<PathBuf> {
         let parent = parent_dir(target);
-        let dir = tempfile::Builder::new()
-            .prefix(".medanon-skull-strip-")
-            .tempdir_in(&parent)
+        let dir = HiddenDir::new_in(&parent)
             .with_context(|| format!("cannot write in {}", parent.display()))?;
         let new = dir.path().join("new");
         fs::create_dir(&new).with_context(|| format!("cannot write in {}", parent.display()))?;
