@@ -46,10 +46,10 @@ pub struct BetParams {
     /// (default 3).
     pub search_max_mm: f64,
     /// Stiffness of the surface: the curvature smoothing acts below radii of
-    /// curvature `smoothness` times the paper's 3.33 to 10 mm (default 1.5).
-    /// Larger values bridge narrow dark gaps and keep out narrow leaks; 1.5
-    /// rather than the paper's 1 kept the surface out of the neck of the
-    /// test head and needed no re-run on the phantoms.
+    /// curvature `smoothness` times the paper's 3.33 to 10 mm (default
+    /// 2.25). Larger values bridge narrow dark gaps and keep out narrow
+    /// leaks; with the paper's 1 the surface of the test head squeezed into
+    /// the foramen magnum and needed stiffer re-runs (see `docs/bet.md`).
     pub smoothness: f64,
     /// The local threshold uses `f^threshold_exponent` (default 0.275).
     /// 1 gives the paper's literal formula.
@@ -69,7 +69,7 @@ impl Default for BetParams {
             skull: false,
             search_min_mm: 7.0,
             search_max_mm: 3.0,
-            smoothness: 1.5,
+            smoothness: 2.25,
             threshold_exponent: 0.275,
         }
     }
