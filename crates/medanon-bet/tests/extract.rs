@@ -300,3 +300,43 @@ fn the_result_is_deterministic() {
     assert_eq!(a.mask, b.mask);
     assert_eq!(a.mesh, b.mesh);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// Whatever the volume and the grid, the extraction returns a result
+    /// or a typed error, never panics, and a mask of the volume's shape.
+    #[test]
+    fn arbitrary_volumes_never_panic(
+        shape in proptest::array::uniform3(3usize..14),
+        values in proptest::collection::vec(proptest::prelude::any::<i16>(), 14 * 14 * 14),
+        scale in proptest::array::uniform3(0.3f64..4.0),
+        angle in -3.2f64..3.2,
+        f in 0.0f64..=1.0,
+        g in -1.0f64..=1.0,
+    ) {
+        let (a, b, c) = (shape[0], shape[1], shape[2]);
+        let data = Array3::from_shape_fn((a, b, c), |(i, j, k)| values[(i * 14 + j) * 14 + k]);
+        let (cos, sin) = (angle.cos(), angle.sin());
+        let affine = [
+            [scale[0] * cos, -scale[1] * sin, 0.0, -5.0],
+            [scale[0] * sin, scale[1] * cos, 0.0, 3.0],
+            [0.0, 0.0, scale[2], 7.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
+        let image = Image::new(data.view(), affine).unwrap();
+        let params = BetParams::default()
+            .fractional_threshold(f)
+            .vertical_gradient(g)
+            .iterations(60)
+            .skull(true)
+            .robust_centre(true);
+        match extract(&image, &params) {
+            Ok(out) => {
+                proptest::prop_assert_eq!(out.mask.dim(), (a, b, c));
+                proptest::prop_assert_eq!(out.skull.map(|s| s.dim()), Some((a, b, c)));
+            }
+            Err(e) => proptest::prop_assert_eq!(e, Error::NoContrast),
+        }
+    }
+}
