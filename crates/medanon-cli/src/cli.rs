@@ -82,6 +82,26 @@ pub enum Command {
     /// Views are in anatomical orientation whatever the file's axes
     /// (neurological: the patient's right on the image's right).
     View(ViewArgs),
+    /// Render one frame of a DICOM file to a PNG, as a viewer shows it.
+    ///
+    /// Grey images go through the Modality LUT (rescale), then --window, or
+    /// the file's window or VOI LUT, or else a window from the 1st to the
+    /// 99th percentile; MONOCHROME1 is inverted. RGB, YBR and palette
+    /// colour are shown in colour. Every transfer syntax medanon decodes is
+    /// read (native, deflate, RLE, JPEG, JPEG 2000).
+    Render(RenderArgs),
+    /// Clean burned-in text from the pixels of one DICOM file (the Clean
+    /// Pixel Data Option alone; `anonymize --clean-pixels` does it with the
+    /// attributes).
+    ///
+    /// Regions come from rules (the built-in ultrasound header bars and the
+    /// recipe's `[[pixels.rules]]`), from the text detector (on images that
+    /// often carry text, see --detect) and from OCR of text matching the
+    /// header's names, IDs and birth date (when the `tesseract` program is
+    /// installed). Every frame is cleaned; the pixels are written
+    /// uncompressed (Explicit VR Little Endian) and Burned In Annotation
+    /// becomes NO.
+    CleanPixels(CleanPixelsArgs),
     /// Convert a DICOM series (a directory or a multi-frame file) into a
     /// NIfTI image (`.nii` or `.nii.gz`, by OUT's name).
     ///
@@ -252,6 +272,98 @@ fn parse_slice(text: &str) -> Result<[usize; 3], String> {
     Ok([index(i)?, index(j)?, index(k)?])
 }
 
+/// Arguments of `medanon render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The DICOM file.
+    pub file: PathBuf,
+    /// The PNG to write.
+    #[arg(long, value_name = "PNG")]
+    pub out: PathBuf,
+    /// The frame to render, counted from 0.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub frame: usize,
+    /// Window centre and width in modality units (after rescaling: HU for
+    /// CT), as in 40,400 or -600,1500 [default: the file's window or VOI
+    /// LUT, else the 1st to 99th percentile].
+    #[arg(long, value_name = "C,W", value_parser = parse_window, allow_hyphen_values = true)]
+    pub window: Option<(f64, f64)>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parses `--window C,W`.
+fn parse_window(text: &str) -> Result<(f64, f64), String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [centre, width] = parts.as_slice() else {
+        return Err("expected a centre and a width, as in 40,400".to_owned());
+    };
+    let number = |s: &str| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("`{s}` is not a number"))
+    };
+    let (centre, width) = (number(centre)?, number(width)?);
+    if width <= 0.0 {
+        return Err(format!("the window width must be above 0 (got {width})"));
+    }
+    Ok((centre, width))
+}
+
+/// How `clean-pixels` and `anonymize --clean-pixels` clean a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PixelModeArg {
+    /// Fill with the image's background.
+    Fill,
+    /// Blur beyond reading.
+    Blur,
+    /// Coarse blocks.
+    Pixelate,
+    /// Fill, then draw the patient's pseudonym (or --text).
+    Pseudonym,
+}
+
+/// When the text detector runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DetectArg {
+    /// On images that often carry text: Burned In Annotation YES, secondary
+    /// captures, US, IVUS, ES, XC, GM, SM, OT, DOC.
+    Auto,
+    /// On every image.
+    Always,
+    /// Never (rules and OCR only).
+    Never,
+}
+
+/// Arguments of `medanon clean-pixels`.
+#[derive(Debug, clap::Args)]
+pub struct CleanPixelsArgs {
+    /// The DICOM file.
+    pub input: PathBuf,
+    /// The cleaned DICOM file to write.
+    pub out: PathBuf,
+    /// How regions are cleaned [default: the recipe's, else fill].
+    #[arg(long, value_enum)]
+    pub mode: Option<PixelModeArg>,
+    /// When the text detector runs [default: the recipe's, else auto].
+    #[arg(long, value_enum)]
+    pub detect: Option<DetectArg>,
+    /// Do not run OCR.
+    #[arg(long)]
+    pub no_ocr: bool,
+    /// A recipe whose `[pixels]` section gives the settings and rules.
+    #[arg(long, value_name = "FILE")]
+    pub recipe: Option<PathBuf>,
+    /// The text drawn by --mode pseudonym [default: ANONYMIZED].
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Arguments of `medanon anonymize`.
 #[derive(Debug, clap::Args)]
 pub struct AnonymizeArgs {
@@ -275,6 +387,12 @@ pub struct AnonymizeArgs {
     /// Where to write the audit log (JSON lines) [default: OUT/audit.jsonl].
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
+    /// Also clean burned-in text from the pixels (the Clean Pixel Data
+    /// Option), with the recipe's `[pixels]` settings or the defaults; a
+    /// recipe with a `[pixels]` section turns it on by itself. A file whose
+    /// pixels cannot be decoded is not written.
+    #[arg(long)]
+    pub clean_pixels: bool,
     #[command(flatten)]
     pub batch: BatchArgs,
 }

@@ -25,6 +25,11 @@ pub enum Error {
         name: String,
     },
 
+    /// Pixel data of a kind no decoder here handles (float samples, 64-bit
+    /// or 4-sample pixels, a frame above the size cap).
+    #[error("unsupported pixel data: {0}")]
+    UnsupportedPixelData(String),
+
     /// An Image Pixel module attribute is missing or out of range.
     #[error("invalid pixel description: {0}")]
     InvalidPixelInfo(String),
@@ -50,6 +55,11 @@ pub enum Error {
     /// An invalid option or rule.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// The OCR engine could not be run (the `tesseract` program is missing
+    /// or failed).
+    #[error("OCR unavailable: {0}")]
+    OcrUnavailable(String),
 
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]

@@ -152,6 +152,9 @@ impl Region {
 
     /// Whether the pixel at `row`, `column` is inside.
     pub fn contains(&self, row: usize, column: usize) -> bool {
-        column >= self.x && column < self.x + self.width && row >= self.y && row < self.y + self.height
+        column >= self.x
+            && column < self.x + self.width
+            && row >= self.y
+            && row < self.y + self.height
     }
 }

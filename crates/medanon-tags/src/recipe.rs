@@ -41,6 +41,12 @@
 //! [slicing]
 //! k = 5
 //! columns = [["PatientAge", "PatientSex"], ["PatientWeight", "PatientSize"]]
+//!
+//! # The Clean Pixel Data Option: kept as written in `Recipe::pixels` for
+//! # medanon-pixels (`PixelSettings`), which `medanon anonymize` runs.
+//! [pixels]
+//! mode = "fill"            # blur, pixelate, pseudonym
+//! detect = "auto"          # always, never
 //! ```
 //!
 //! Unknown keys are errors, so that a typo never silently keeps a value.
@@ -78,6 +84,10 @@ pub struct Recipe {
     pub overrides: BTreeMap<Tag, Strategy>,
     /// Batch-level slicing, if asked for.
     pub slicing: Option<crate::slicing::SlicingConfig>,
+    /// The `[pixels]` section as written: the Clean Pixel Data Option's
+    /// settings, which `medanon-pixels` reads (this crate does not touch
+    /// pixel data).
+    pub pixels: Option<toml::Table>,
 }
 
 impl Default for Recipe {
@@ -94,6 +104,7 @@ impl Default for Recipe {
             encryption: None,
             overrides: BTreeMap::new(),
             slicing: None,
+            pixels: None,
         }
     }
 }
@@ -191,6 +202,7 @@ struct RawRecipe {
     #[serde(default)]
     attributes: BTreeMap<String, RawStrategy>,
     slicing: Option<crate::slicing::SlicingConfig>,
+    pixels: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -370,6 +382,7 @@ impl Recipe {
             encryption,
             overrides,
             slicing: raw.slicing,
+            pixels: raw.pixels,
         })
     }
 }

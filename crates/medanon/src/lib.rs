@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | Encrypt originals (Fernet, AES-256-GCM), keyed pseudonyms, UIDs, date shifts, key files | [`crypto`] | ready |
 //! | De-identify DICOM attributes (PS3.15 Annex E), recipes, strategies, slicing, re-identification | [`tags`] | ready |
-//! | Decode and render pixel data, clean burned-in text | `pixels` | planned |
+//! | Decode and render pixel data, find and clean burned-in text | [`pixels`] | ready |
 //! | Brain extraction (skull stripping) by BET surface evolution | [`bet`] | ready |
 //! | NIfTI volumes, header anonymization, views, DICOM series to volume | [`nifti`] | ready |
 //!
@@ -29,7 +29,6 @@ pub use medanon_crypto as crypto;
 pub use medanon_tags as tags;
 
 #[cfg(feature = "pixels")]
-#[doc(hidden)]
 pub use medanon_pixels as pixels;
 
 #[cfg(feature = "bet")]

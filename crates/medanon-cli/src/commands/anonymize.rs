@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use dicom_core::Tag;
 use dicom_object::DefaultDicomObject;
 use medanon::crypto::{KeySet, PseudonymKey};
+use medanon::pixels::{Error as PixelError, PixelSettings, clean_pixel_data, identifying_terms};
 use medanon::tags::{ActionRecord, Deidentifier, Error, Recipe, parse_dicom, write_dicom_atomic};
 use rayon::prelude::*;
 
@@ -101,8 +102,14 @@ pub fn anonymize(args: AnonymizeArgs) -> Result<ExitCode> {
         reserved.push(out_abs.join(BEFORE_REPORT));
         reserved.push(out_abs.join(AFTER_REPORT));
     }
+    let pixels = match super::clean_pixels::settings_of_recipe(recipe.pixels.as_ref())? {
+        Some(settings) => Some(settings),
+        None if args.clean_pixels => Some(PixelSettings::default()),
+        None => None,
+    };
     let counters = Counters::new();
     let job = Job {
+        pixels,
         digest_key: keys.pseudonyms().clone(),
         engine: Deidentifier::new(recipe, keys),
         out: &args.out,
@@ -322,6 +329,8 @@ pub struct Job<'a> {
     reserved: Vec<PathBuf>,
     /// The run's counts.
     pub counters: &'a Counters,
+    /// The Clean Pixel Data Option's settings, when it is on.
+    pub pixels: Option<PixelSettings>,
 }
 
 impl Job<'_> {
@@ -375,10 +384,30 @@ impl Job<'_> {
             Some(Some(values)) => values,
             Some(None) => return fail("the file changed between the two passes".to_owned()),
         };
-        let (object, report) = match self.engine.deidentify_with_values(object, values) {
+        // OCR looks for the original names, IDs and birth date.
+        let terms = match self.pixels {
+            Some(_) => identifying_terms(&object),
+            None => Vec::new(),
+        };
+        let (mut object, report) = match self.engine.deidentify_with_values(object, values) {
             Ok(done) => done,
             Err(e) => return fail(describe(&e, &input.path)),
         };
+        if let Some(settings) = &self.pixels {
+            let pseudonym = object
+                .get(dicom_dictionary_std::tags::PATIENT_NAME)
+                .and_then(|e| e.to_str().ok())
+                .map(|s| s.trim().to_owned());
+            match clean_pixel_data(&mut object, settings, &terms, pseudonym.as_deref()) {
+                Ok(pixels) if pixels.suspect => eprintln!(
+                    "medanon: warning: {}: Burned In Annotation is YES but no text was found",
+                    input.path.display()
+                ),
+                Ok(_) | Err(PixelError::NoPixelData) => {}
+                // Pixels that cannot be cleaned are not written out.
+                Err(e) => return fail(format!("cannot clean the pixel data: {e}")),
+            }
+        }
         let rel = match self.layout {
             LayoutArg::Mirror => input.rel.clone(),
             LayoutArg::Pseudonymous => {

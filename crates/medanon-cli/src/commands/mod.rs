@@ -9,9 +9,11 @@ use crate::cli::{Cli, Command};
 mod anonymize;
 mod audit;
 mod batch;
+mod clean_pixels;
 mod crypto;
 mod inspect;
 mod reidentify;
+mod render;
 mod skull_strip;
 mod slicing;
 mod volume;
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             key.as_deref(),
         )),
         Command::View(args) => done(volume::view(&args)),
+        Command::Render(args) => done(render::render(&args)),
+        Command::CleanPixels(args) => done(clean_pixels::clean_pixels(&args)),
         Command::Convert {
             input,
             out,
