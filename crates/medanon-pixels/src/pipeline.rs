@@ -12,7 +12,8 @@ use crate::decode::{decode_frame, pixel_info};
 use crate::detect::{DetectOptions, detect_text};
 use crate::encode::store_frames;
 use crate::error::{Error, Result};
-use crate::frame::Region;
+use crate::frame::{Frame, Photometric, Region};
+use crate::render::{RenderOptions, render_frame};
 use crate::rules::{Attributes, RuleSet};
 
 /// The most sample values cleaned in memory at once (all frames): 2^27,
@@ -231,7 +232,18 @@ pub fn clean_pixel_data(
         let mut regions = rule_regions.clone();
         report.from_rules += rule_regions.len();
         if run_detector {
-            let found = detect_text(&frame, &settings.detect_options);
+            // Palette indices say nothing about brightness: look for text
+            // in the colours they stand for.
+            let found = if frame.photometric == Photometric::PaletteColor {
+                let rgb = render_frame(obj, &frame, &RenderOptions::default())?;
+                let mut shown = Frame::new(rgb.height, rgb.width, 3, Photometric::Rgb);
+                for (v, &b) in shown.values.iter_mut().zip(&rgb.rgb) {
+                    *v = i64::from(b);
+                }
+                detect_text(&shown, &settings.detect_options)
+            } else {
+                detect_text(&frame, &settings.detect_options)
+            };
             report.from_detector += found.len();
             regions.extend(found);
         }
@@ -318,7 +330,7 @@ pub fn identifying_terms(obj: &dicom_object::InMemDicomObject) -> Vec<String> {
 }
 
 #[cfg(feature = "ocr")]
-fn ocr_find(frame: &crate::frame::Frame, terms: &[String]) -> Result<Vec<Region>> {
+fn ocr_find(frame: &Frame, terms: &[String]) -> Result<Vec<Region>> {
     if terms.is_empty() {
         return Ok(Vec::new());
     }
@@ -326,7 +338,7 @@ fn ocr_find(frame: &crate::frame::Frame, terms: &[String]) -> Result<Vec<Region>
 }
 
 #[cfg(not(feature = "ocr"))]
-fn ocr_find(_frame: &crate::frame::Frame, _terms: &[String]) -> Result<Vec<Region>> {
+fn ocr_find(_frame: &Frame, _terms: &[String]) -> Result<Vec<Region>> {
     Err(Error::OcrUnavailable(
         "built without the `ocr` feature".into(),
     ))

@@ -121,3 +121,31 @@ fn the_ultrasound_loses_name_id_and_birth_date_and_nothing_else() {
         );
     }
 }
+
+#[test]
+fn palette_images_are_searched_in_their_colours() {
+    let root = std::env::var_os("MEDANON_SHARED_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+        });
+    let path = root.join("dicom/pydicom/examples_palette.dcm");
+    if !path.is_file() {
+        eprintln!("SKIPPED: {} is absent", path.display());
+        return;
+    }
+    let mut obj = dicom_object::open_file(&path).unwrap();
+    let settings = PixelSettings {
+        detect: medanon_pixels::DetectWhen::Always,
+        ocr: false,
+        ..PixelSettings::default()
+    };
+    let report = clean_pixel_data(&mut obj, &settings, &[], None).unwrap();
+    eprintln!("{report:?}");
+    // The header text (date, ID) at the top of the picture is found.
+    assert!(
+        report.from_detector > 0,
+        "no text found in the palette image"
+    );
+    assert!(report.regions.iter().any(|r| r.y < 40));
+}
