@@ -34,7 +34,9 @@ mod glyphs;
 mod morphology;
 
 use glyphs::{Component, Labeler, candidates, flat_zones};
-use morphology::{filter_2d, mean_plane, normalized_planes};
+#[cfg(test)]
+use morphology::filter_2d;
+use morphology::{Filter, mean_plane, normalized_planes};
 
 /// The detector's settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,17 +90,20 @@ pub fn detect_text(frame: &Frame, opts: &DetectOptions) -> Vec<Region> {
 
     let mut bright = vec![0f32; w * h];
     let mut dark = vec![0f32; w * h];
+    let mut filter = Filter::default();
+    let (mut once, mut twice) = (Vec::new(), Vec::new());
     for plane in &planes {
         // White top-hat (minus the opening), then black top-hat (the
-        // closing minus): one temporary plane at a time.
-        let opened = filter_2d(&filter_2d(plane, w, h, radius, false), w, h, radius, true);
-        for i in 0..w * h {
-            bright[i] = bright[i].max(plane[i] - opened[i]);
+        // closing minus).
+        filter.apply(plane, (w, h), radius, false, &mut once);
+        filter.apply(&once, (w, h), radius, true, &mut twice);
+        for ((b, &v), &o) in bright.iter_mut().zip(plane).zip(&twice) {
+            *b = b.max(v - o);
         }
-        drop(opened);
-        let closed = filter_2d(&filter_2d(plane, w, h, radius, true), w, h, radius, false);
-        for i in 0..w * h {
-            dark[i] = dark[i].max(closed[i] - plane[i]);
+        filter.apply(plane, (w, h), radius, true, &mut once);
+        filter.apply(&once, (w, h), radius, false, &mut twice);
+        for ((d, &v), &c) in dark.iter_mut().zip(plane).zip(&twice) {
+            *d = d.max(c - v);
         }
     }
 
@@ -194,28 +199,61 @@ fn lines(cands: &[Component], mask: &[bool], p: &Params) -> Vec<(Line, usize)> {
     let n = glyphs.len();
     let reach = p.max_height * 5 / 3 + 1;
     let mut parent: Vec<usize> = (0..n).collect();
-    for i in 0..n {
-        for j in i + 1..n {
-            if glyphs[j].x0 > glyphs[i].x1 + reach {
-                break;
-            }
-            if joinable(&glyphs[i], &glyphs[j], 5, 3) {
-                union(&mut parent, i, j);
+    // Glyphs are at most `max_height` (t) high: a glyph joinable with
+    // another starts at most 2t above its start and t below its end; one
+    // joinable with a part, at most 5t/4 above the part's end and t/4 below
+    // its start. Glyphs are indexed by bands of rows, each band's in order
+    // of `x0`.
+    let t = p.max_height.max(1);
+    let s = (t / 4).max(1);
+    // Each entry holds a glyph's index, `x0` and level.
+    let mut bands: Vec<Vec<(usize, usize, f32)>> = vec![Vec::new(); p.h / s + 1];
+    for (i, g) in glyphs.iter().enumerate() {
+        bands[g.y0 / s].push((i, g.x0, g.level));
+    }
+    let near_bands = |y0: usize, y1: usize| {
+        let lo = (y0 / s).min(bands.len() - 1);
+        let hi = (y1 / s).min(bands.len() - 1);
+        &bands[lo.min(hi + 1)..=hi]
+    };
+    for (i, a) in glyphs.iter().enumerate() {
+        for band in near_bands(a.y0.saturating_sub(2 * t + 1), a.y1 + t + 1) {
+            let start = band.partition_point(|&(j, _, _)| j <= i);
+            for &(j, x0, level) in &band[start..] {
+                if x0 > a.x1 + reach {
+                    break;
+                }
+                if (a.level - level).abs() <= LEVEL_TOLERANCE && joinable(a, &glyphs[j], 5, 3) {
+                    union(&mut parent, i, j);
+                }
             }
         }
     }
     // Punctuation bridges a wider gap between consistent glyphs (`a: b`).
     let mut near_part: Vec<Vec<usize>> = vec![Vec::new(); parts.len()];
-    for (k, q) in parts.iter().enumerate() {
-        let start = glyphs.partition_point(|g| g.x0 + reach < q.x0);
-        for (i, g) in glyphs.iter().enumerate().skip(start) {
-            if g.x0 > q.x1 + reach {
-                break;
+    // Parts in order of `x0`: where each band's glyphs near them start
+    // only moves right.
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_unstable_by_key(|&k| parts[k].x0);
+    let mut starts = vec![0; bands.len()];
+    for k in order {
+        let q = &parts[k];
+        let hi = ((q.y0 + t / 4 + 1) / s).min(bands.len() - 1);
+        let lo = (q.y1.saturating_sub(t + t / 4 + 1) / s).min(hi);
+        for (band, start) in bands[lo..=hi].iter().zip(&mut starts[lo..=hi]) {
+            while *start < band.len() && band[*start].1 + reach < q.x0 {
+                *start += 1;
             }
-            if joinable(g, q, 5, 3) {
-                near_part[k].push(i);
+            for &(i, x0, level) in &band[*start..] {
+                if x0 > q.x1 + reach {
+                    break;
+                }
+                if (level - q.level).abs() <= LEVEL_TOLERANCE && joinable(&glyphs[i], q, 5, 3) {
+                    near_part[k].push(i);
+                }
             }
         }
+        near_part[k].sort_unstable();
         for (x, &i) in near_part[k].iter().enumerate() {
             for &j in &near_part[k][x + 1..] {
                 if joinable(&glyphs[i], &glyphs[j], 3, 1) {

@@ -44,14 +44,23 @@ impl Component {
 /// the size of the frame reused between calls.
 pub(super) struct Labeler<'a> {
     w: usize,
-    h: usize,
     luminance: &'a [f32],
     response: &'a [f32],
     bright: bool,
-    member: Vec<bool>,
-    seen: Vec<bool>,
-    stack: Vec<usize>,
+    /// The state of each pixel of the frame padded by one pixel all round:
+    /// [`OUTSIDE`], [`OTHER`], [`MEMBER`] or [`SEEN`].
+    state: Vec<u8>,
+    stack: Vec<(u32, u32)>,
 }
+
+/// Beyond the frame's edges.
+const OUTSIDE: u8 = 0;
+/// In the frame, not in the set labelled.
+const OTHER: u8 = 1;
+/// In the set, not yet reached.
+const MEMBER: u8 = 2;
+/// In the set, reached.
+const SEEN: u8 = 3;
 
 impl<'a> Labeler<'a> {
     /// A labeller for a `w × h` frame's components of bright (or dark)
@@ -63,14 +72,17 @@ impl<'a> Labeler<'a> {
         response: &'a [f32],
         bright: bool,
     ) -> Self {
+        let stride = w + 2;
+        let mut state = vec![OUTSIDE; stride * (h + 2)];
+        for row in state.chunks_exact_mut(stride).skip(1).take(h) {
+            row[1..=w].fill(OTHER);
+        }
         Labeler {
             w,
-            h,
             luminance,
             response,
             bright,
-            member: vec![false; w * h],
-            seen: vec![false; w * h],
+            state,
             stack: Vec::new(),
         }
     }
@@ -78,79 +90,97 @@ impl<'a> Labeler<'a> {
 
 impl Labeler<'_> {
     /// The 8-connected components of `pixels` (frame indices), each with
-    /// its own pixels.
-    fn label(&mut self, pixels: &[u32]) -> Vec<(Component, Vec<u32>)> {
-        let (w, h) = (self.w, self.h);
+    /// the range of `own` its pixels are written to.
+    fn label(
+        &mut self,
+        pixels: &[u32],
+        own: &mut Vec<u32>,
+    ) -> Vec<(Component, std::ops::Range<usize>)> {
+        let w = self.w;
+        let stride = w + 2;
+        let padded = |i: usize| (i / w + 1) * stride + i % w + 1;
+        own.clear();
         for &i in pixels {
-            self.member[i as usize] = true;
+            self.state[padded(i as usize)] = MEMBER;
         }
+        let (luminance, response, state) = (self.luminance, self.response, &mut self.state);
         let mut out = Vec::new();
         for &start in pixels {
             let start = start as usize;
-            if self.seen[start] {
+            let (sx, sy) = (start % w, start / w);
+            let ps = (sy + 1) * stride + sx + 1;
+            if state[ps] == SEEN {
                 continue;
             }
-            self.seen[start] = true;
-            self.stack.push(start);
+            state[ps] = SEEN;
+            self.stack.push((sx as u32, sy as u32));
             let mut c = Component {
-                x0: start % w,
-                y0: start / w,
-                x1: start % w,
-                y1: start / w,
+                x0: sx,
+                y0: sy,
+                x1: sx,
+                y1: sy,
                 pixels: 0,
                 edges: 0,
-                level: self.luminance[start],
+                level: luminance[start],
                 glyph: false,
                 flat: 1.0,
                 runs: 1,
                 sharp: 0.0,
             };
             let (mut jump, mut edge) = (0f32, 0f32);
-            let mut own = Vec::new();
-            while let Some(i) = self.stack.pop() {
+            let first = own.len();
+            while let Some((x, y)) = self.stack.pop() {
+                let (x, y) = (x as usize, y as usize);
+                let i = y * w + x;
                 own.push(i as u32);
-                let (x, y) = (i % w, i / w);
                 c.x0 = c.x0.min(x);
                 c.x1 = c.x1.max(x);
                 c.y0 = c.y0.min(y);
                 c.y1 = c.y1.max(y);
                 c.pixels += 1;
-                let l = self.luminance[i];
+                let l = luminance[i];
                 c.level = if self.bright {
                     c.level.max(l)
                 } else {
                     c.level.min(l)
                 };
-                let r = self.response[i];
-                for (dx, dy) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
-                    let (nx, ny) = (x as isize + dx, y as isize + dy);
-                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
-                        c.edges += 1;
-                        continue;
-                    }
-                    let j = ny as usize * w + nx as usize;
-                    if !self.member[j] {
-                        c.edges += 1;
-                        jump += (r - self.response[j]).abs();
-                        edge += r;
+                let r = response[i];
+                let p = (y + 1) * stride + x + 1;
+                for (q, j) in [
+                    (p - 1, i.wrapping_sub(1)),
+                    (p + 1, i + 1),
+                    (p - stride, i.wrapping_sub(w)),
+                    (p + stride, i + w),
+                ] {
+                    match state[q] {
+                        OUTSIDE => c.edges += 1,
+                        OTHER => {
+                            c.edges += 1;
+                            jump += (r - response[j]).abs();
+                            edge += r;
+                        }
+                        _ => {}
                     }
                 }
-                for ny in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                    for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                        let j = ny * w + nx;
-                        if self.member[j] && !self.seen[j] {
-                            self.seen[j] = true;
-                            self.stack.push(j);
+                for (row, ny) in [
+                    (p - stride - 1, y.wrapping_sub(1)),
+                    (p - 1, y),
+                    (p + stride - 1, y + 1),
+                ] {
+                    for (dx, s) in state[row..row + 3].iter_mut().enumerate() {
+                        if *s == MEMBER {
+                            *s = SEEN;
+                            self.stack
+                                .push(((x + dx).wrapping_sub(1) as u32, ny as u32));
                         }
                     }
                 }
             }
             c.sharp = if edge <= 0.0 { 1.0 } else { jump / edge };
-            out.push((c, own));
+            out.push((c, first..own.len()));
         }
         for &i in pixels {
-            self.member[i as usize] = false;
-            self.seen[i as usize] = false;
+            state[padded(i as usize)] = OTHER;
         }
         out
     }
@@ -171,7 +201,9 @@ pub(super) fn candidates(
         .collect();
     let mut out = Vec::new();
     let mut raw = Vec::new();
-    for (mut c, pixels) in labeler.label(&all) {
+    let (mut own, mut sub_own) = (Vec::new(), Vec::new());
+    for (mut c, range) in labeler.label(&all, &mut own) {
+        let pixels = &own[range];
         raw.push(c);
         c.glyph = is_glyph(&c, p);
         if is_part(&c, p) && !c.glyph {
@@ -184,7 +216,7 @@ pub(super) fn candidates(
             }
             continue;
         }
-        let (pieces, flat) = split(&pixels, labeler);
+        let (pieces, flat) = split(pixels, labeler);
         c.flat = flat;
         let wide = c.width() > 2 * c.height();
         if c.glyph && !wide && flat >= 0.8 {
@@ -193,7 +225,7 @@ pub(super) fn candidates(
         }
         let mut subs = Vec::new();
         for piece in pieces {
-            for (mut sub, _) in labeler.label(&piece) {
+            for (mut sub, _) in labeler.label(&piece, &mut sub_own) {
                 sub.glyph = is_glyph(&sub, p);
                 if sub.glyph || is_part(&sub, p) {
                     subs.push(sub);
@@ -281,39 +313,119 @@ pub(super) fn flat_zones(
     luminance: &[f32],
     p: &Params,
 ) -> (Vec<Component>, Vec<bool>) {
+    match planes {
+        [grey] => flat_zones_with(
+            luminance,
+            p,
+            Interleaved(grey.iter().map(|&v| [v]).collect()),
+        ),
+        [_, _, _] => flat_zones_with(luminance, p, interleaved::<3>(planes)),
+        _ => flat_zones_with(luminance, p, Planes(planes)),
+    }
+}
+
+/// The samples of a frame's pixels, to compare pixels by.
+trait Samples {
+    /// Whether every sample of pixel `j` is within [`FLAT_TOLERANCE`] of
+    /// pixel `s`'s.
+    fn same(&self, j: usize, s: usize) -> bool;
+    /// The largest difference between samples of pixels `i` and `j`.
+    fn jump(&self, i: usize, j: usize) -> f32;
+}
+
+/// The samples of each pixel side by side.
+struct Interleaved<const N: usize>(Vec<[f32; N]>);
+
+fn interleaved<const N: usize>(planes: &[Vec<f32>]) -> Interleaved<N> {
+    Interleaved(
+        (0..planes[0].len())
+            .map(|i| std::array::from_fn(|k| planes[k][i]))
+            .collect(),
+    )
+}
+
+impl<const N: usize> Samples for Interleaved<N> {
+    fn same(&self, j: usize, s: usize) -> bool {
+        let (a, b) = (&self.0[j], &self.0[s]);
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= FLAT_TOLERANCE)
+    }
+    fn jump(&self, i: usize, j: usize) -> f32 {
+        let (a, b) = (&self.0[i], &self.0[j]);
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max)
+    }
+}
+
+/// The samples as planes (any number of them).
+struct Planes<'a>(&'a [Vec<f32>]);
+
+impl Samples for Planes<'_> {
+    fn same(&self, j: usize, s: usize) -> bool {
+        self.0
+            .iter()
+            .all(|pl| (pl[j] - pl[s]).abs() <= FLAT_TOLERANCE)
+    }
+    fn jump(&self, i: usize, j: usize) -> f32 {
+        self.0
+            .iter()
+            .map(|pl| (pl[i] - pl[j]).abs())
+            .fold(0f32, f32::max)
+    }
+}
+
+/// Not yet in a zone.
+const UNSEEN: u32 = u32::MAX;
+/// Beyond the frame's edges.
+const BORDER: u32 = u32::MAX - 1;
+
+fn flat_zones_with(luminance: &[f32], p: &Params, px: impl Samples) -> (Vec<Component>, Vec<bool>) {
     let (w, h) = (p.w, p.h);
     let n = w * h;
-    let mut zone = vec![u32::MAX; n];
+    let stride = w + 2;
+    // The zone of each pixel, the frame padded by one pixel all round.
+    let mut zone = vec![BORDER; stride * (h + 2)];
+    for row in zone.chunks_exact_mut(stride).skip(1).take(h) {
+        row[1..=w].fill(UNSEEN);
+    }
     let mut mask = vec![false; n];
     let mut out = Vec::new();
-    let mut stack = Vec::new();
-    let mut own: Vec<usize> = Vec::new();
+    let mut stack: Vec<(u32, u32)> = Vec::new();
+    let mut own: Vec<(u32, u32)> = Vec::new();
     let mut id = 0u32;
-    for start in 0..n {
-        if zone[start] != u32::MAX {
+    for (start, &level) in luminance.iter().enumerate().take(n) {
+        let (sx, sy) = (start % w, start / w);
+        let ps = (sy + 1) * stride + sx + 1;
+        if zone[ps] != UNSEEN {
             continue;
         }
-        zone[start] = id;
-        stack.push(start);
+        zone[ps] = id;
+        stack.push((sx as u32, sy as u32));
         own.clear();
-        let (mut x0, mut y0, mut x1, mut y1) = (start % w, start / w, start % w, start / w);
-        while let Some(i) = stack.pop() {
-            own.push(i);
-            let (x, y) = (i % w, i / w);
+        let (mut x0, mut y0, mut x1, mut y1) = (sx, sy, sx, sy);
+        while let Some((x, y)) = stack.pop() {
+            own.push((x, y));
+            let (x, y) = (x as usize, y as usize);
             x0 = x0.min(x);
             x1 = x1.max(x);
             y0 = y0.min(y);
             y1 = y1.max(y);
-            for ny in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    let j = ny * w + nx;
-                    if zone[j] == u32::MAX
-                        && planes
-                            .iter()
-                            .all(|pl| (pl[j] - pl[start]).abs() <= FLAT_TOLERANCE)
-                    {
-                        zone[j] = id;
-                        stack.push(j);
+            let pz = (y + 1) * stride + x + 1;
+            for (row, ny) in [
+                (pz - stride - 1, y.wrapping_sub(1)),
+                (pz - 1, y),
+                (pz + stride - 1, y + 1),
+            ] {
+                for (dx, z) in zone[row..row + 3].iter_mut().enumerate() {
+                    if *z == UNSEEN {
+                        let nx = (x + dx).wrapping_sub(1);
+                        if px.same(ny * w + nx, start) {
+                            *z = id;
+                            stack.push((nx as u32, ny as u32));
+                        }
                     }
                 }
             }
@@ -325,22 +437,23 @@ pub(super) fn flat_zones(
             continue;
         }
         let (mut edges, mut sides, mut jump) = (0usize, 0usize, 0f32);
-        for &i in &own {
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            for (dx, dy) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
-                let (nx, ny) = (x + dx, y + dy);
-                if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+        for &(x, y) in &own {
+            let (x, y) = (x as usize, y as usize);
+            let i = y * w + x;
+            let pz = (y + 1) * stride + x + 1;
+            for (q, j) in [
+                (pz - 1, i.wrapping_sub(1)),
+                (pz + 1, i + 1),
+                (pz - stride, i.wrapping_sub(w)),
+                (pz + stride, i + w),
+            ] {
+                let z = zone[q];
+                if z == BORDER {
                     edges += 1;
-                    continue;
-                }
-                let j = ny as usize * w + nx as usize;
-                if zone[j] != this {
+                } else if z != this {
                     edges += 1;
                     sides += 1;
-                    jump += planes
-                        .iter()
-                        .map(|pl| (pl[i] - pl[j]).abs())
-                        .fold(0f32, f32::max);
+                    jump += px.jump(i, j);
                 }
             }
         }
@@ -354,7 +467,7 @@ pub(super) fn flat_zones(
             y1,
             pixels: own.len(),
             edges,
-            level: luminance[start],
+            level,
             glyph: false,
             flat: 1.0,
             runs: 1,
@@ -362,8 +475,8 @@ pub(super) fn flat_zones(
         };
         c.glyph = is_glyph(&c, p);
         if c.glyph || is_part(&c, p) {
-            for &i in &own {
-                mask[i] = true;
+            for &(x, y) in &own {
+                mask[y as usize * w + x as usize] = true;
             }
             out.push(c);
         }

@@ -51,86 +51,144 @@ pub(super) fn mean_plane(planes: &[Vec<f32>]) -> Vec<f32> {
         .collect()
 }
 
-/// Minimum (`max == false`) or maximum over the `(2r+1)²` square around
-/// each pixel, the square cut at the frame's edges.
-pub(super) fn filter_2d(plane: &[f32], w: usize, h: usize, r: usize, max: bool) -> Vec<f32> {
-    let mut rows = vec![0f32; w * h];
-    let mut scratch = Scratch::default();
-    for y in 0..h {
-        extreme_1d(
-            &plane[y * w..(y + 1) * w],
-            &mut rows[y * w..(y + 1) * w],
-            r,
-            max,
-            &mut scratch,
-        );
-    }
-    let mut t = transpose(&rows, w, h);
-    let mut out_t = vec![0f32; w * h];
-    for x in 0..w {
-        extreme_1d(
-            &t[x * h..(x + 1) * h],
-            &mut out_t[x * h..(x + 1) * h],
-            r,
-            max,
-            &mut scratch,
-        );
-    }
-    t.clear();
-    transpose(&out_t, h, w)
+/// The running minimum and maximum filters over squares, with scratch
+/// buffers reused between calls.
+#[derive(Default)]
+pub(super) struct Filter {
+    forward: Vec<f32>,
+    backward: Vec<f32>,
+    scratch: Scratch,
 }
 
-fn transpose(src: &[f32], w: usize, h: usize) -> Vec<f32> {
-    let mut out = vec![0f32; w * h];
-    const B: usize = 32;
-    for by in (0..h).step_by(B) {
-        for bx in (0..w).step_by(B) {
-            for y in by..(by + B).min(h) {
-                for x in bx..(bx + B).min(w) {
-                    out[x * h + y] = src[y * w + x];
+impl Filter {
+    /// Minimum (`max == false`) or maximum over the `(2r+1)²` square around
+    /// each pixel of the `w × h` `plane`, the square cut at the frame's
+    /// edges, into `out`.
+    pub(super) fn apply(
+        &mut self,
+        plane: &[f32],
+        (w, h): (usize, usize),
+        r: usize,
+        max: bool,
+        out: &mut Vec<f32>,
+    ) {
+        out.resize(w * h, 0.0);
+        if max {
+            self.apply_op::<true>(plane, w, h, r, out);
+        } else {
+            self.apply_op::<false>(plane, w, h, r, out);
+        }
+    }
+
+    fn apply_op<const MAX: bool>(
+        &mut self,
+        plane: &[f32],
+        w: usize,
+        h: usize,
+        r: usize,
+        out: &mut [f32],
+    ) {
+        let k = 2 * r + 1;
+        let pad = if MAX {
+            f32::NEG_INFINITY
+        } else {
+            f32::INFINITY
+        };
+        // The rows are filtered one by one into a plane padded above and
+        // below, whose columns are then filtered a row at a time (van Herk
+        // / Gil-Werman down the columns).
+        let len = (h + 2 * r).div_ceil(k) * k;
+        let (forward, backward) = (&mut self.forward, &mut self.backward);
+        forward.clear();
+        forward.resize(len * w, pad);
+        backward.clear();
+        backward.resize(len * w, pad);
+        for (src, dst) in plane
+            .chunks_exact(w)
+            .zip(forward[r * w..(r + h) * w].chunks_exact_mut(w))
+        {
+            extreme_1d::<MAX>(src, dst, r, &mut self.scratch);
+        }
+        for block in (0..len).step_by(k) {
+            let span = block * w..(block + k) * w;
+            backward[span.clone()].copy_from_slice(&forward[span.clone()]);
+            let rows = &mut forward[span.clone()];
+            for i in 1..k {
+                let (before, after) = rows.split_at_mut(i * w);
+                let prev = &before[(i - 1) * w..];
+                for (d, &p) in after[..w].iter_mut().zip(prev) {
+                    *d = op::<MAX>(p, *d);
+                }
+            }
+            let rows = &mut backward[span];
+            for i in (0..k - 1).rev() {
+                let (before, after) = rows.split_at_mut((i + 1) * w);
+                let next = &after[..w];
+                for (d, &q) in before[i * w..].iter_mut().zip(next) {
+                    *d = op::<MAX>(q, *d);
+                }
+            }
+            // The rows whose window ends in this block are complete.
+            for y in (block + 1).saturating_sub(k)..=block.min(h.saturating_sub(1)) {
+                let b = &backward[y * w..(y + 1) * w];
+                let f = &forward[(y + k - 1) * w..(y + k) * w];
+                for ((d, &b), &f) in out[y * w..(y + 1) * w].iter_mut().zip(b).zip(f) {
+                    *d = op::<MAX>(b, f);
                 }
             }
         }
     }
+}
+
+/// Minimum (`max == false`) or maximum over the `(2r+1)²` square around
+/// each pixel, the square cut at the frame's edges.
+#[cfg(test)]
+pub(super) fn filter_2d(plane: &[f32], w: usize, h: usize, r: usize, max: bool) -> Vec<f32> {
+    let mut out = Vec::new();
+    Filter::default().apply(plane, (w, h), r, max, &mut out);
     out
+}
+
+fn op<const MAX: bool>(a: f32, b: f32) -> f32 {
+    if MAX { a.max(b) } else { a.min(b) }
 }
 
 #[derive(Default)]
 struct Scratch {
-    padded: Vec<f32>,
-    forward: Vec<f32>,
-    backward: Vec<f32>,
+    cur: Vec<f32>,
+    next: Vec<f32>,
 }
 
-/// The running minimum or maximum over windows of `2r+1` (van Herk /
-/// Gil-Werman: three comparisons per value whatever the window).
-fn extreme_1d(src: &[f32], dst: &mut [f32], r: usize, max: bool, s: &mut Scratch) {
+/// The running minimum or maximum over windows of `2r+1`, by doubling:
+/// the extremes over 2, 4, 8… values, then two overlapping spans of the
+/// largest cover each window (a few passes over the row, each
+/// vectorizable).
+fn extreme_1d<const MAX: bool>(src: &[f32], dst: &mut [f32], r: usize, s: &mut Scratch) {
     let n = src.len();
     let k = 2 * r + 1;
-    let pad = if max {
+    let pad = if MAX {
         f32::NEG_INFINITY
     } else {
         f32::INFINITY
     };
-    let op = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
-    let len = (n + 2 * r).div_ceil(k) * k;
-    s.padded.clear();
-    s.padded.resize(r, pad);
-    s.padded.extend_from_slice(src);
-    s.padded.resize(len, pad);
-    s.forward.clear();
-    s.forward.extend_from_slice(&s.padded);
-    s.backward.clear();
-    s.backward.extend_from_slice(&s.padded);
-    for block in (0..len).step_by(k) {
-        for i in block + 1..block + k {
-            s.forward[i] = op(s.forward[i - 1], s.forward[i]);
-        }
-        for i in (block..block + k - 1).rev() {
-            s.backward[i] = op(s.backward[i + 1], s.backward[i]);
-        }
+    s.cur.clear();
+    s.cur.resize(r, pad);
+    s.cur.extend_from_slice(src);
+    s.cur.resize(n + 2 * r, pad);
+    let mut width = 1;
+    while 2 * width <= k {
+        let len = s.cur.len() - width;
+        s.next.clear();
+        s.next.extend(
+            s.cur[..len]
+                .iter()
+                .zip(&s.cur[width..])
+                .map(|(&a, &b)| op::<MAX>(a, b)),
+        );
+        std::mem::swap(&mut s.cur, &mut s.next);
+        width *= 2;
     }
-    for (i, d) in dst.iter_mut().enumerate() {
-        *d = op(s.backward[i], s.forward[i + k - 1]);
+    for ((d, &a), &b) in dst.iter_mut().zip(&s.cur).zip(&s.cur[k - width..]) {
+        *d = op::<MAX>(a, b);
     }
 }
