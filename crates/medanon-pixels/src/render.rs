@@ -1,11 +1,8 @@
 //! Rendering a frame for display: 8-bit RGB through the standard's
 //! grayscale pipeline (PS3.3 C.11: Modality LUT, VOI LUT or window,
 //! MONOCHROME1 and Presentation LUT Shape inversion) or its colour models
-//! (RGB, YBR, palette colour), and a small PNG writer.
-//!
-//! The PNG encoder is written here, on `flate2`, rather than taken from the
-//! `png` crate, which would pull a second `miniz_oxide` into the tree
-//! (`medanon-nifti` does the same for its views).
+//! (RGB, YBR, palette colour); PNG files through `medanon-png`, the encoder
+//! the NIfTI views use too.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,8 +12,6 @@ use dicom_core::value::{PrimitiveValue, Value};
 use dicom_dictionary_std::tags;
 use dicom_object::mem::InMemElement;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
-use flate2::Compression;
-use flate2::write::ZlibEncoder;
 
 use crate::decode::{decode_frame, ybr_full_to_rgb};
 use crate::error::{Error, Result};
@@ -459,9 +454,6 @@ fn palette(obj: &DefaultDicomObject, frame: &Frame) -> Result<Vec<u8>> {
     Ok(rgb)
 }
 
-/// The 8-byte PNG signature.
-const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-
 impl RgbImage {
     /// The image as a PNG file (8-bit RGB, each row with the filter of
     /// smallest absolute sum, as the PNG specification suggests).
@@ -470,76 +462,8 @@ impl RgbImage {
     /// [`Error::InvalidArgument`] when the image is empty, larger than PNG
     /// allows, or `rgb` is not `width × height × 3` bytes.
     pub fn encode_png(&self) -> Result<Vec<u8>> {
-        let (width, height) = (self.width, self.height);
-        let too_big = |v: usize| u32::try_from(v).map_or(true, |v| v > i32::MAX as u32);
-        if width == 0 || height == 0 || too_big(width) || too_big(height) {
-            return Err(Error::InvalidArgument(format!(
-                "a {width} × {height} image cannot be written as PNG"
-            )));
-        }
-        let stride = width * 3;
-        if self.rgb.len() != stride * height {
-            return Err(Error::InvalidArgument(format!(
-                "{} bytes for a {width} × {height} RGB image",
-                self.rgb.len()
-            )));
-        }
-        let mut filtered = Vec::with_capacity((stride + 1) * height);
-        let zero = vec![0_u8; stride];
-        let mut candidate = vec![0_u8; stride];
-        let mut best = vec![0_u8; stride];
-        for y in 0..height {
-            let row = &self.rgb[y * stride..(y + 1) * stride];
-            let above = if y == 0 {
-                &zero[..]
-            } else {
-                &self.rgb[(y - 1) * stride..y * stride]
-            };
-            let mut best_filter = 0_u8;
-            let mut best_cost = u64::MAX;
-            for filter in 0..5_u8 {
-                for i in 0..stride {
-                    let a = if i >= 3 { row[i - 3] } else { 0 };
-                    let b = above[i];
-                    let c = if i >= 3 { above[i - 3] } else { 0 };
-                    let predicted = match filter {
-                        0 => 0,
-                        1 => a,
-                        2 => b,
-                        3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
-                        _ => paeth(a, b, c),
-                    };
-                    candidate[i] = row[i].wrapping_sub(predicted);
-                }
-                let cost: u64 = candidate
-                    .iter()
-                    .map(|&v| u64::from((v as i8).unsigned_abs()))
-                    .sum();
-                if cost < best_cost {
-                    best_cost = cost;
-                    best_filter = filter;
-                    best.copy_from_slice(&candidate);
-                }
-            }
-            filtered.push(best_filter);
-            filtered.extend_from_slice(&best);
-        }
-        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-        let io = |e: std::io::Error| Error::InvalidArgument(format!("PNG compression: {e}"));
-        encoder.write_all(&filtered).map_err(io)?;
-        let compressed = encoder.finish().map_err(io)?;
-
-        let mut png = Vec::with_capacity(compressed.len() + 64);
-        png.extend_from_slice(&PNG_SIGNATURE);
-        let mut header = Vec::with_capacity(13);
-        header.extend_from_slice(&(width as u32).to_be_bytes());
-        header.extend_from_slice(&(height as u32).to_be_bytes());
-        // 8 bits, colour type 2 (RGB), deflate, adaptive filters, no interlace
-        header.extend_from_slice(&[8, 2, 0, 0, 0]);
-        chunk(&mut png, b"IHDR", &header);
-        chunk(&mut png, b"IDAT", &compressed);
-        chunk(&mut png, b"IEND", &[]);
-        Ok(png)
+        medanon_png::encode(self.width, self.height, 3, &self.rgb)
+            .map_err(|e| Error::InvalidArgument(format!("PNG: {e}")))
     }
 
     /// Writes the image as a PNG file, atomically (a temporary file beside
@@ -553,29 +477,4 @@ impl RgbImage {
         medanon_tags::atomic_write(path.as_ref(), overwrite, |writer| writer.write_all(&bytes))?;
         Ok(())
     }
-}
-
-/// The Paeth predictor of the PNG specification.
-fn paeth(a: u8, b: u8, c: u8) -> u8 {
-    let (ia, ib, ic) = (i16::from(a), i16::from(b), i16::from(c));
-    let p = ia + ib - ic;
-    let (pa, pb, pc) = ((p - ia).abs(), (p - ib).abs(), (p - ic).abs());
-    if pa <= pb && pa <= pc {
-        a
-    } else if pb <= pc {
-        b
-    } else {
-        c
-    }
-}
-
-/// Appends a PNG chunk: length, type, data, CRC-32 of type and data.
-fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    png.extend_from_slice(kind);
-    png.extend_from_slice(data);
-    let mut crc = flate2::Crc::new();
-    crc.update(kind);
-    crc.update(data);
-    png.extend_from_slice(&crc.sum().to_be_bytes());
 }
