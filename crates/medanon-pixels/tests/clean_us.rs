@@ -4,20 +4,12 @@
 //! ../shared/testdata (and the `tesseract` program for the OCR half).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Stdio};
 
+use common::ultrasound;
 use medanon_pixels::{PixelSettings, clean_pixel_data, decode_frame};
-
-fn ultrasound() -> Option<PathBuf> {
-    let root = std::env::var_os("MEDANON_SHARED_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
-    let path = root.join("dicom/deid/us_greyscale_burned_in.dcm");
-    path.is_file().then_some(path)
-}
 
 /// What tesseract reads in an 8-bit grey frame, upper-cased, or None
 /// without the program.
@@ -45,7 +37,6 @@ fn tesseract_text(frame: &medanon_pixels::Frame) -> Option<String> {
 #[test]
 fn the_ultrasound_loses_name_id_and_birth_date_and_nothing_else() {
     let Some(path) = ultrasound() else {
-        eprintln!("SKIPPED: ../shared/testdata/dicom/deid/us_greyscale_burned_in.dcm is absent");
         return;
     };
     let mut obj = dicom_object::open_file(&path).unwrap();
@@ -124,16 +115,9 @@ fn the_ultrasound_loses_name_id_and_birth_date_and_nothing_else() {
 
 #[test]
 fn palette_images_are_searched_in_their_colours() {
-    let root = std::env::var_os("MEDANON_SHARED_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
-    let path = root.join("dicom/pydicom/examples_palette.dcm");
-    if !path.is_file() {
-        eprintln!("SKIPPED: {} is absent", path.display());
+    let Some(path) = common::dicom_file("pydicom/examples_palette.dcm") else {
         return;
-    }
+    };
     let mut obj = dicom_object::open_file(&path).unwrap();
     let settings = PixelSettings {
         detect: medanon_pixels::DetectWhen::Always,

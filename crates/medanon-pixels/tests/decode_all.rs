@@ -1,13 +1,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Every file of the shared test data decodes, or fails with a typed error
 //! that says why; decoded values match pydicom's (computed once with
 //! pydicom 3.0 and pylibjpeg, and pinned here); hostile objects fail
 //! cleanly; frames stored back read back identical.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use common::dicom_testdata;
 use dicom_core::value::{PixelFragmentSequence, PrimitiveValue};
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
@@ -17,25 +21,6 @@ use medanon_pixels::{
     Error, Frame, Photometric, decode_all, decode_frame, pixel_info, store_frames,
     transfer_syntax_name,
 };
-
-/// `../shared/testdata/dicom`, or `None` after printing why the test is skipped.
-fn dicom_testdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("MEDANON_SHARED_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        })
-        .join("dicom");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: shared test data not found at {} (set MEDANON_SHARED_TESTDATA)",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// Every regular file under `dir`, sorted.
 fn all_files(dir: &Path) -> Vec<PathBuf> {

@@ -22,6 +22,8 @@
 //! round as a picture.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use dicom_dictionary_std::tags;
@@ -135,24 +137,6 @@ fn sources(dir: &Path) -> Vec<Source> {
             }
         })
         .collect()
-}
-
-fn dicom_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("MEDANON_SHARED_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        })
-        .join("dicom");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: shared test data not found at {} (set MEDANON_SHARED_TESTDATA)",
-            dir.display()
-        );
-        None
-    }
 }
 
 /// The `q`-quantile of `sorted`.
@@ -385,7 +369,9 @@ struct Tally {
 
 #[test]
 fn detector_recall_and_false_area_on_real_images() {
-    let Some(dir) = dicom_dir() else { return };
+    let Some(dir) = common::dicom_testdata() else {
+        return;
+    };
     let opts = DetectOptions::default();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut overall = Tally::default();
@@ -509,7 +495,9 @@ fn detector_recall_and_false_area_on_real_images() {
 /// every pixel of its text lies in a detected region.
 #[test]
 fn finds_the_patient_header_of_the_ultrasound_image() {
-    let Some(dir) = dicom_dir() else { return };
+    let Some(dir) = common::dicom_testdata() else {
+        return;
+    };
     let obj = dicom_object::open_file(dir.join("deid/us_greyscale_burned_in.dcm")).unwrap();
     let frame = decode_frame(&obj, 0).unwrap();
     let regions = detect_text(&frame, &DetectOptions::default());

@@ -4,20 +4,11 @@
 #![cfg(feature = "ocr")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
 
+use common::ultrasound;
 use dicom_dictionary_std::tags;
 use medanon_pixels::{Frame, Ocr, Photometric, identifying_terms};
-
-fn ultrasound() -> Option<PathBuf> {
-    let root = std::env::var_os("MEDANON_SHARED_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
-    let path = root.join("dicom/deid/us_greyscale_burned_in.dcm");
-    path.is_file().then_some(path)
-}
 
 /// The file is uncompressed 8-bit MONOCHROME2: read its pixels directly.
 fn frame_of(obj: &dicom_object::DefaultDicomObject) -> Frame {
@@ -38,7 +29,6 @@ fn frame_of(obj: &dicom_object::DefaultDicomObject) -> Frame {
 #[test]
 fn finds_the_burned_in_name_and_birth_date_of_the_header() {
     let Some(path) = ultrasound() else {
-        eprintln!("SKIPPED: ../shared/testdata/dicom/deid/us_greyscale_burned_in.dcm is absent");
         return;
     };
     let obj = dicom_object::open_file(&path).unwrap();

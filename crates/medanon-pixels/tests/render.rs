@@ -1,34 +1,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Rendering frames for display: windows, VOI and modality LUTs,
 //! MONOCHROME1, colour models, frames, and the PNG written.
+
+mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use common::dicom_testdata;
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use medanon_pixels::{Error, RenderOptions, RgbImage, decode_frame, render, render_frame};
-
-/// `../shared/testdata/dicom`, or `None` after printing why the test is skipped.
-fn dicom_testdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("MEDANON_SHARED_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        })
-        .join("dicom");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: shared test data not found at {} (set MEDANON_SHARED_TESTDATA)",
-            dir.display()
-        );
-        None
-    }
-}
 
 fn open(dir: &Path, name: &str) -> DefaultDicomObject {
     medanon_tags::open_dicom(&dir.join(name), &medanon_tags::Limits::default()).unwrap()
