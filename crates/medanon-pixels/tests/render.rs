@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::dicom_testdata;
 use dicom_core::value::PrimitiveValue;
