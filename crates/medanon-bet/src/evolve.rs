@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::image::Image;
-use crate::mesh::{Mesh, dot, mean_edge_length, norm, vertex_normals_into};
+use crate::mesh::{Mesh, dot, mean_edge_length, vertex_normals_into};
 use crate::params::BetParams;
 use crate::stats::HeadEstimate;
 
@@ -244,17 +244,5 @@ impl<'i, 'a> Evolver<'i, 'a> {
             *x = [x[0] + u[0], x[1] + u[1], x[2] + u[2]];
         }
         self.iteration += 1;
-    }
-
-    /// The mean distance of the vertices from the centre (mm), a cheap
-    /// summary of how far the surface has grown.
-    pub fn mean_radius(&self) -> f64 {
-        let c = self.head.centre;
-        let total: f64 = self
-            .positions
-            .iter()
-            .map(|p| norm([p[0] - c[0], p[1] - c[1], p[2] - c[2]]))
-            .sum();
-        total / self.positions.len().max(1) as f64
     }
 }

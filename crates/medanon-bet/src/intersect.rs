@@ -11,22 +11,13 @@ use std::collections::HashMap;
 use crate::mesh::{cross, dot, mean_edge_length, sub};
 
 pub(crate) fn self_intersects(vertices: &[[f64; 3]], triangles: &[[u32; 3]]) -> bool {
-    intersections(vertices, triangles, true) > 0
-}
-
-/// The number of (edge, triangle) crossings, stopping at the first when `first_only`.
-pub(crate) fn intersections(
-    vertices: &[[f64; 3]],
-    triangles: &[[u32; 3]],
-    first_only: bool,
-) -> usize {
+    // A vertex gone to infinity or NaN counts as a broken surface.
     if vertices.iter().flatten().any(|v| !v.is_finite()) {
-        return 1;
+        return true;
     }
     if triangles.len() < 4 {
-        return 0;
+        return false;
     }
-    let mut count = 0;
     let cell = (2.0 * mean_edge_length(vertices, triangles)).max(1e-6);
     let key = |p: [f64; 3]| -> [i64; 3] { std::array::from_fn(|i| (p[i] / cell).floor() as i64) };
     let mut grid: HashMap<[i64; 3], Vec<u32>> = HashMap::new();
@@ -63,10 +54,7 @@ pub(crate) fn intersections(
                             }
                             let [ta, tb, tc] = tri.map(|v| vertices[v as usize]);
                             if segment_hits_triangle(pp, pq, ta, tb, tc) {
-                                count += 1;
-                                if first_only {
-                                    return count;
-                                }
+                                return true;
                             }
                         }
                     }
@@ -74,7 +62,7 @@ pub(crate) fn intersections(
             }
         }
     }
-    count
+    false
 }
 
 fn bounds(points: impl Iterator<Item = [f64; 3]>) -> ([f64; 3], [f64; 3]) {

@@ -186,12 +186,6 @@ impl Mesh {
         crate::intersect::self_intersects(&self.vertices, &self.triangles)
     }
 
-    /// How many times an edge crosses a triangle that shares none of its
-    /// vertices (an edge found in several grid cells may count more than once).
-    pub fn self_intersections(&self) -> usize {
-        crate::intersect::intersections(&self.vertices, &self.triangles, false)
-    }
-
     /// Writes the mesh in the OFF format (a header, vertex lines, then
     /// triangle lines), which mesh viewers such as MeshLab read.
     ///
